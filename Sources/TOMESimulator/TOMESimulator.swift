@@ -1,0 +1,111 @@
+import Hummingbird
+public import Logging
+import NIOCore
+public import ServiceLifecycle
+import TOMEWire
+
+/// A TOME simulator serving the v1 contract, with fault injection, for tests, CI, benchmarks
+/// and local runs. It is a `Service`: run it in a `ServiceGroup`, or in-process with `withRunning`.
+public struct TOMESimulator: Service {
+    public let configuration: Configuration
+    private let vault: TokenVault
+    private let faults: FaultInjector
+    private let logger: Logger
+    private let onListening: @Sendable (String) async -> Void
+
+    /// - Parameter onListening: called once with the URL the simulator listens on (its real port when 0 was asked for).
+    public init(
+        configuration: Configuration,
+        logger: Logger = Logger(label: "tome.simulator", factory: { _ in SwiftLogNoOpLogHandler() }),
+        onListening: @escaping @Sendable (String) async -> Void = { _ in }
+    ) throws(SimulatorConfigurationError) {
+        let problems = configuration.problems()
+        guard problems.isEmpty else { throw SimulatorConfigurationError(problems: problems) }
+        self.configuration = configuration
+        self.vault = TokenVault(namespaces: configuration.namespaces)
+        self.faults = FaultInjector(settings: configuration.faults, seed: configuration.seed)
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    public func run() async throws {
+        let host = configuration.host
+        let onListening = onListening
+        let app = Application(
+            responder: SimulatorResponder(vault: vault, faults: faults, configuration: configuration),
+            configuration: .init(address: .hostname(host, port: configuration.port), serverName: "tome-simulator"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                let printableHost = host.contains(":") ? "[\(host)]" : host
+                await onListening("http://\(printableHost):\(port)")
+            },
+            logger: logger
+        )
+        try await app.run()
+    }
+
+    // MARK: In-process control, the same as the admin API
+
+    /// The counters `GET /admin/stats` reports.
+    public var stats: SimulatorStats {
+        SimulatorResponder(vault: vault, faults: faults, configuration: configuration).stats()
+    }
+
+    /// Replaces the faults, as `PUT /admin/faults` does.
+    public func setFaults(_ settings: FaultSettings) throws(SimulatorConfigurationError) {
+        let problems = settings.problems()
+        guard problems.isEmpty else { throw SimulatorConfigurationError(problems: problems) }
+        faults.replace(settings)
+    }
+
+    /// Forgets every token, zeroes the counters and restores the start-up faults, as `POST /admin/reset` does.
+    public func reset() {
+        vault.reset()
+        faults.resetCounts()
+        faults.replace(configuration.faults)
+    }
+
+    /// Starts a simulator, runs `body` with it once it listens, and stops it afterwards.
+    public static func withRunning<Result: Sendable>(
+        configuration: Configuration = Configuration(),
+        logger: Logger = Logger(label: "tome.simulator", factory: { _ in SwiftLogNoOpLogHandler() }),
+        _ body: @Sendable (RunningSimulator) async throws -> Result
+    ) async throws -> Result {
+        let (urls, continuation) = AsyncStream.makeStream(of: String.self)
+        let simulator = try TOMESimulator(configuration: configuration, logger: logger) { url in
+            continuation.yield(url)
+            continuation.finish()
+        }
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask {
+                try await simulator.run()
+                return nil
+            }
+            var iterator = urls.makeAsyncIterator()
+            guard let url = await iterator.next() else {
+                // The server stopped before listening: surface its error.
+                _ = try await group.next()
+                throw SimulatorConfigurationError(problems: ["the simulator stopped before it listened"])
+            }
+            defer { group.cancelAll() }
+            return try await body(RunningSimulator(url: url, simulator: simulator))
+        }
+    }
+}
+
+/// A simulator that is listening, as handed to `TOMESimulator.withRunning`'s body.
+public struct RunningSimulator: Sendable {
+    /// Where it listens, e.g. `http://127.0.0.1:41234`.
+    public let url: String
+    /// The simulator itself, for stats, faults and reset without HTTP.
+    public let simulator: TOMESimulator
+}
+
+/// A simulator configuration that cannot start, with every problem named.
+public struct SimulatorConfigurationError: Error, Sendable, CustomStringConvertible {
+    public let problems: [String]
+
+    public var description: String {
+        "invalid simulator configuration: " + problems.joined(separator: "; ")
+    }
+}
