@@ -21,6 +21,13 @@ public struct HTTPTOMEClient: TOMEService {
         let tlsConfiguration = try Self.makeTLSConfiguration(configuration)
         self.configuration = configuration
         self.logger = logger
+        var pool = HTTPClient.Configuration.ConnectionPool(
+            idleTimeout: .seconds(60),
+            concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maxConnections
+        )
+        // Our own retry policy decides about failed connections; the pool's silent retries
+        // until the connect timeout would hide a refused connection for seconds.
+        pool.retryConnectionEstablishment = false
         self.httpClient = HTTPClient(
             eventLoopGroup: HTTPClient.defaultEventLoopGroup,
             configuration: .init(
@@ -30,10 +37,7 @@ public struct HTTPTOMEClient: TOMEService {
                     connect: .nanoseconds(configuration.connectTimeout.nanoseconds),
                     read: .nanoseconds(configuration.requestTimeout.nanoseconds)
                 ),
-                connectionPool: .init(
-                    idleTimeout: .seconds(60),
-                    concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maxConnections
-                )
+                connectionPool: pool
             )
         )
     }

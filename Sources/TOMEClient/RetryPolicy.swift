@@ -27,7 +27,7 @@ public struct RetryPolicy: Sendable, Equatable {
     public static let none = RetryPolicy(maxAttempts: 1)
 
     /// The wait before attempt `attempt + 1`, or nil when no retry should follow.
-    func delay<R: RandomNumberGenerator>(after attempt: Int, retryAfter: Duration?, using generator: inout R) -> Duration? {
+    public func delay<R: RandomNumberGenerator>(after attempt: Int, retryAfter: Duration?, using generator: inout R) -> Duration? {
         guard attempt < maxAttempts else { return nil }
         if let retryAfter, retryAfter > maxRetryAfter { return nil }
         let exponent = min(attempt - 1, 30)

@@ -135,6 +135,11 @@ public struct NamespaceStats: Codable, Sendable, Equatable {
     public var tokensIssued: Int
     /// Calls received per operation (`issue`, `tokenize`, `detokenize`, `info`), faulted ones included.
     public var calls: [String: Int]
+
+    public init(tokensIssued: Int, calls: [String: Int]) {
+        self.tokensIssued = tokensIssued
+        self.calls = calls
+    }
 }
 
 /// The body of `GET /admin/stats`.

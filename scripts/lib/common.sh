@@ -1,0 +1,33 @@
+# Shared by the scripts: where the toolchain is, and how to install a Debian package once.
+
+# Swift comes with the machine; a shell started without the usual profile may not have it on PATH.
+ensure_swift() {
+  if ! command -v swift >/dev/null 2>&1; then
+    for dir in /opt/swift/usr/bin /usr/share/swift/usr/bin; do
+      [ -x "$dir/swift" ] && export PATH="$dir:$PATH" && break
+    done
+  fi
+  command -v swift >/dev/null 2>&1 || {
+    echo "error: swift is not installed; install Swift 6 (https://www.swift.org/install) and retry" >&2
+    exit 1
+  }
+}
+
+apt_updated=no
+# ensure_packages COMMAND PACKAGE...: installs PACKAGEs when COMMAND is missing.
+ensure_packages() {
+  local command=$1
+  shift
+  command -v "$command" >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then
+    echo "error: $command is missing and this user cannot install $*; install them and retry" >&2
+    exit 1
+  fi
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo=sudo
+  if [ "$apt_updated" = no ]; then
+    $sudo apt-get update -qq
+    apt_updated=yes
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
