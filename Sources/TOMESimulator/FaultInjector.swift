@@ -80,6 +80,7 @@ final class FaultInjector: Sendable {
             }
             let fault: InjectedFault?
             if !state.settings.nextFaults.isEmpty {
+                // "pass" serves one call normally, so a script can let k calls through first.
                 fault = InjectedFault(name: state.settings.nextFaults.removeFirst())
             } else {
                 fault = Self.draw(settings, using: &state.generator)

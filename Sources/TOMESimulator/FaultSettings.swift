@@ -32,7 +32,8 @@ public struct FaultSettings: Sendable, Equatable {
     /// How long a hang lasts. Default 30 s.
     public var hangMs: Int = 30_000
     /// Faults served to the next calls in order, one per call, before any rate is drawn:
-    /// an HTTP status (`"503"`), `"wrongCount"`, `"duplicateToken"`, `"brokenJSON"` or `"hang"`.
+    /// an HTTP status (`"503"`), `"wrongCount"`, `"duplicateToken"`, `"brokenJSON"`, `"hang"`,
+    /// or `"pass"` to serve that call normally.
     public var nextFaults: [String] = []
     /// Restricts faults to these namespaces; nil means all.
     public var namespaces: [String]? = nil
@@ -67,7 +68,7 @@ public struct FaultSettings: Sendable, Equatable {
         if wrongCountRate + duplicateTokenRate + brokenJSONRate + hangRate > 1.000_001 {
             problems.append("wrongCountRate, duplicateTokenRate, brokenJSONRate and hangRate must add up to at most 1")
         }
-        for fault in nextFaults where InjectedFault(name: fault) == nil {
+        for fault in nextFaults where fault != InjectedFault.passName && InjectedFault(name: fault) == nil {
             problems.append("nextFaults entry \"\(fault.prefix(32))\" is not a status from 400 to 599 or a known fault")
         }
         return problems
@@ -120,6 +121,9 @@ enum InjectedFault: Equatable {
     case duplicateToken
     case brokenJSON
     case hang
+
+    /// The `nextFaults` entry that serves a call without a fault.
+    static let passName = "pass"
 
     init?(name: String) {
         switch name {
