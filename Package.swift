@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "TOMEClient", targets: ["TOMEClient"]),
         .library(name: "TOMESimulator", targets: ["TOMESimulator"]),
         .executable(name: "tome-simulator", targets: ["tome-simulator"]),
+        .executable(name: "tome-prefetch", targets: ["tome-prefetch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -23,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // The v1 wire contract: the only code the simulator shares with the client.
@@ -57,6 +59,62 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The schema, the database configuration and statistics, shared by the job and the pool library.
+        .target(
+            name: "PoolDatabase",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                // Only to recognise the pool's own errors (circuit breaker, shutdown) in messages.
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "PrefetchJob",
+            dependencies: [
+                "PoolDatabase",
+                "TOMEClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "tome-prefetch",
+            dependencies: [
+                "PrefetchJob",
+                "TOMEClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Real PostgreSQL for tests: an isolated schema per test, settings from DATABASE_URL.
+        .target(
+            name: "DatabaseTestSupport",
+            dependencies: [
+                "PoolDatabase",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/DatabaseTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PrefetchJobTests",
+            dependencies: [
+                "DatabaseTestSupport",
+                "PoolDatabase",
+                "PrefetchJob",
+                "TOMEClient",
+                "TOMESimulator",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,0 +1,65 @@
+public import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+
+/// Opens one connection outside the pool, to find out at once why the database cannot be used.
+///
+/// The pool hides a refused connection or a wrong password behind its own retries for up to a
+/// minute; a start-up probe turns them into an error that names the cause within the connect timeout.
+public enum DatabaseProbe {
+    public static func check(_ configuration: DatabaseConfiguration, logger: Logger) async throws(DatabaseError) {
+        let tls: PostgresConnection.Configuration.TLS
+        do {
+            switch configuration.tls {
+            case .disable: tls = .disable
+            case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+        } catch {
+            throw DatabaseError(operation: "set up TLS to the database", underlying: error)
+        }
+        var connectionConfiguration = PostgresConnection.Configuration(
+            host: configuration.host, port: configuration.port, username: configuration.username,
+            password: configuration.password, database: configuration.database, tls: tls
+        )
+        connectionConfiguration.options.connectTimeout = .nanoseconds(
+            configuration.connectTimeout.components.seconds * 1_000_000_000 + configuration.connectTimeout.components.attoseconds / 1_000_000_000
+        )
+        connectionConfiguration.options.additionalStartupParameters = configuration.startupParameters
+        do {
+            let connection = try await PostgresConnection.connect(configuration: connectionConfiguration, id: 0, logger: logger)
+            try? await connection.close()
+        } catch {
+            throw DatabaseError(operation: "connect to \(configuration)", underlying: error)
+        }
+    }
+}
+
+/// Runs `work`, giving up after `limit`. Waiting for a pooled connection is cancelled at the
+/// limit, so a database that went away is an error within `limit`, not a hang.
+public func withTimeout<Result: Sendable>(
+    _ limit: Duration,
+    _ work: @escaping @Sendable () async throws -> Result
+) async throws -> Result {
+    try await withThrowingTaskGroup(of: Result?.self) { group in
+        group.addTask { try await work() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let result = first else {
+            throw DatabaseTimeout(limit: limit)
+        }
+        return result
+    }
+}
+
+/// The database did not answer in time.
+public struct DatabaseTimeout: Error, Sendable, CustomStringConvertible {
+    public let limit: Duration
+    public var description: String {
+        "no answer within \(limit.components.seconds) s (is the database running and reachable?)"
+    }
+}

@@ -1,0 +1,91 @@
+-- tome-pool database schema.
+--
+-- Idempotent: applying it again changes nothing. Versioned: every change adds a numbered
+-- block and a row in schema_version. PostgreSQL 15+ today, CockroachDB later, so only SQL
+-- both speak: no PL/pgSQL, no advisory locks, no LISTEN, no PG-only functions.
+-- Statements end with a semicolon at the end of a line; `tome-prefetch migrate` splits on that.
+--
+-- Version 1: the pool, assignments, refill runs and batches, and the refill lease.
+
+CREATE TABLE IF NOT EXISTS schema_version (
+    version     INT PRIMARY KEY,
+    description TEXT NOT NULL,
+    applied_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+-- One row per refill run. The idempotency key is the event's id (or an explicit key), so a
+-- replayed event finds its run. The plan (planned_pairs in batches of batch_size) is stored so
+-- that a run killed half-way is finished later with the same TOME request ids.
+CREATE TABLE IF NOT EXISTS refill_run (
+    run_id           TEXT PRIMARY KEY,
+    idempotency_key  TEXT NOT NULL UNIQUE,
+    trigger          TEXT NOT NULL CHECK (trigger IN ('scheduled', 'manual')),
+    reason           TEXT,
+    status           TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'partial', 'failed')),
+    target           INT NOT NULL CHECK (target >= 0),
+    pool_before      INT NOT NULL,
+    pool_after       INT,
+    deficit          INT NOT NULL CHECK (deficit >= 0),
+    planned_pairs    INT NOT NULL CHECK (planned_pairs >= 0),
+    batch_size       INT NOT NULL CHECK (batch_size > 0),
+    batches_planned  INT NOT NULL CHECK (batches_planned >= 0),
+    error            TEXT,
+    result           TEXT,
+    started_at       TIMESTAMPTZ NOT NULL DEFAULT now(),
+    finished_at      TIMESTAMPTZ
+);
+
+CREATE INDEX IF NOT EXISTS refill_run_status_idx ON refill_run (status, started_at);
+
+-- The committed batches of each run. A batch row is written by the same statement that inserts
+-- its pairs, and only if it does not exist yet: that is what makes a batch exactly-once.
+CREATE TABLE IF NOT EXISTS refill_batch (
+    run_id          TEXT NOT NULL REFERENCES refill_run (run_id),
+    batch_no        INT NOT NULL CHECK (batch_no >= 0),
+    request_id      TEXT NOT NULL UNIQUE,
+    pairs_requested INT NOT NULL CHECK (pairs_requested > 0),
+    pairs_inserted  INT NOT NULL CHECK (pairs_inserted >= 0),
+    committed_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (run_id, batch_no)
+);
+
+-- The available pairs. A reservation moves a row from here to token_assignment in one
+-- transaction, so a pair is in exactly one of the two tables.
+CREATE TABLE IF NOT EXISTS token_pool (
+    ns1_token   TEXT PRIMARY KEY,
+    ns2_token   TEXT NOT NULL UNIQUE,
+    run_id      TEXT NOT NULL,
+    batch_no    INT NOT NULL,
+    fetched_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+    expires_at  TIMESTAMPTZ
+);
+
+CREATE INDEX IF NOT EXISTS token_pool_fetched_at_idx ON token_pool (fetched_at);
+
+-- Consumed pairs: the card each went to, and whether it came from the pool or straight from
+-- TOME. Detokenizing an NS2 reference is a primary-key lookup here.
+CREATE TABLE IF NOT EXISTS token_assignment (
+    ns2_token    TEXT PRIMARY KEY,
+    ns1_token    TEXT NOT NULL UNIQUE,
+    card_id      TEXT NOT NULL UNIQUE,
+    source       TEXT NOT NULL CHECK (source IN ('pool', 'tome')),
+    run_id       TEXT,
+    batch_no     INT,
+    assigned_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+CREATE INDEX IF NOT EXISTS token_assignment_assigned_at_idx ON token_assignment (assigned_at);
+
+-- At most one refill fills at a time. The holder renews expires_at while it runs; a killed
+-- holder's lease lapses on its own, so the next run is never blocked for long.
+CREATE TABLE IF NOT EXISTS refill_lease (
+    name         TEXT PRIMARY KEY,
+    holder       TEXT NOT NULL,
+    run_id       TEXT,
+    acquired_at  TIMESTAMPTZ NOT NULL,
+    expires_at   TIMESTAMPTZ NOT NULL
+);
+
+INSERT INTO schema_version (version, description)
+VALUES (1, 'pool, assignments, refill runs and batches, refill lease')
+ON CONFLICT (version) DO NOTHING;
