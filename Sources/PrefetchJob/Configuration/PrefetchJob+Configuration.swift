@@ -1,0 +1,50 @@
+public import PoolDatabase
+public import TOMEClient
+
+extension PrefetchJob {
+    /// Everything the job needs. Tests build it directly; the executable reads it with `init(environment:)`.
+    public struct Configuration: Sendable {
+        public var database: DatabaseConfiguration
+        public var tome: HTTPTOMEClient.Configuration
+        /// The internal and external namespaces. Default `NS1` and `NS2`.
+        public var namespaces: DualNamespaceClient.Configuration
+        /// Available pairs a refill aims for. Default 10,000.
+        public var poolTarget: Int
+        /// The most pairs one run plans, however large the deficit. Default 100,000.
+        public var maxPairsPerRun: Int
+        /// Pairs per batch: one NS1 issue, one NS2 tokenize and one insert. Default 500.
+        public var batchSize: Int
+        /// Batches in flight at once. Default 8.
+        public var concurrency: Int
+        /// How long a fetched pair stays usable; nil keeps it until used. Default nil.
+        public var pairTimeToLive: Duration?
+        /// How long the refill lease lasts without renewal; it is renewed at a third of this. Default 30 s.
+        public var leaseTimeToLive: Duration
+        /// Time kept in hand before a caller's deadline: no batch starts that would end inside it. Default 5 s.
+        public var deadlineMargin: Duration
+
+        public init(
+            database: DatabaseConfiguration,
+            tome: HTTPTOMEClient.Configuration,
+            namespaces: DualNamespaceClient.Configuration = .init(),
+            poolTarget: Int = 10_000,
+            maxPairsPerRun: Int = 100_000,
+            batchSize: Int = 500,
+            concurrency: Int = 8,
+            pairTimeToLive: Duration? = nil,
+            leaseTimeToLive: Duration = .seconds(30),
+            deadlineMargin: Duration = .seconds(5)
+        ) {
+            self.database = database
+            self.tome = tome
+            self.namespaces = namespaces
+            self.poolTarget = poolTarget
+            self.maxPairsPerRun = maxPairsPerRun
+            self.batchSize = batchSize
+            self.concurrency = concurrency
+            self.pairTimeToLive = pairTimeToLive
+            self.leaseTimeToLive = leaseTimeToLive
+            self.deadlineMargin = deadlineMargin
+        }
+    }
+}

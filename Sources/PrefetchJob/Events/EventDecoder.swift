@@ -1,0 +1,136 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Turns the bytes of one event into a `JobEvent`, or an `EventError` that says what is wrong.
+///
+/// Accepted shapes, as AWS and on-call send them:
+/// - an EventBridge rule's scheduled event (`"source": "aws.events"`, `"detail-type": "Scheduled Event"`):
+///   a scheduled refill whose idempotency key is the event's `id`, which AWS keeps across its retries;
+/// - a custom Input from EventBridge Scheduler or a rule: `{"action": "refill", "trigger": "scheduled",
+///   "scheduledTime": "<aws.scheduler.scheduled-time>", "scheduleArn": "<aws.scheduler.schedule-arn>"}`,
+///   keyed by schedule and scheduled time, which stay the same across retries of one firing;
+/// - a manual refill `{"action": "refill", "target", "maxPairs", "dryRun", "reason", "idempotencyKey"}`
+///   (every field optional; `{}`, what a bare invoke sends, is a default refill);
+/// - `{"action": "status"}`.
+public enum EventDecoder {
+    /// Events larger than this are refused before parsing.
+    public static let maxEventBytes = 64 * 1024
+
+    static let refillFields: Set<String> = [
+        "action", "trigger", "target", "maxPairs", "dryRun", "reason", "idempotencyKey",
+        "scheduledTime", "scheduleArn", "executionId", "attempt",
+    ]
+
+    public static func decode(_ bytes: some Collection<UInt8>) throws(EventError) -> JobEvent {
+        guard bytes.count <= maxEventBytes else {
+            throw EventError("the event is \(bytes.count) bytes; the limit is \(maxEventBytes)")
+        }
+        let document: JSONValue
+        do {
+            document = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        } catch {
+            throw EventError("the event is not valid JSON")
+        }
+        guard case .object(let fields) = document else {
+            throw EventError("the event must be a JSON object, got \(document.typeName)")
+        }
+        if case .string("aws.events") = fields["source"] {
+            return try scheduledRuleEvent(fields)
+        }
+        let action: String
+        switch fields["action"] {
+        case nil: action = "refill"
+        case .string(let name): action = name
+        case let other?: throw EventError("\"action\" must be a string, got \(other.typeName)")
+        }
+        switch action {
+        case "status":
+            if let extra = fields.keys.sorted().first(where: { $0 != "action" }) {
+                throw EventError("a status event takes no fields, got \"\(extra.prefix(40))\"")
+            }
+            return .status
+        case "refill":
+            return .refill(try refill(fields))
+        default:
+            throw EventError("unknown action \"\(action.prefix(40))\"; use \"refill\" or \"status\"")
+        }
+    }
+
+    private static func scheduledRuleEvent(_ fields: [String: JSONValue]) throws(EventError) -> JobEvent {
+        guard case .string("Scheduled Event") = fields["detail-type"] else {
+            throw EventError("an EventBridge event must have \"detail-type\": \"Scheduled Event\"; this job handles no other")
+        }
+        guard case .string(let id) = fields["id"], !id.isEmpty, id.count <= 200 else {
+            throw EventError("the scheduled event has no \"id\" string")
+        }
+        return .refill(RefillRequest(trigger: .scheduled, idempotencyKey: "eventbridge:\(id)"))
+    }
+
+    private static func refill(_ fields: [String: JSONValue]) throws(EventError) -> RefillRequest {
+        if let unknown = fields.keys.sorted().first(where: { !refillFields.contains($0) }) {
+            throw EventError(
+                "unknown field \"\(unknown.prefix(40))\" in a refill event; known fields: "
+                    + refillFields.sorted().joined(separator: ", ")
+            )
+        }
+        var request = RefillRequest()
+        if let trigger = try string(fields, "trigger", maxLength: 20) {
+            guard let parsed = RefillRequest.Trigger(rawValue: trigger) else {
+                throw EventError("\"trigger\" must be \"scheduled\" or \"manual\"")
+            }
+            request.trigger = parsed
+        }
+        request.target = try integer(fields, "target", in: 0...50_000_000)
+        request.maxPairs = try integer(fields, "maxPairs", in: 1...50_000_000)
+        if let value = fields["dryRun"] {
+            guard case .bool(let dryRun) = value else { throw EventError("\"dryRun\" must be true or false, got \(value.typeName)") }
+            request.dryRun = dryRun
+        }
+        request.reason = try string(fields, "reason", maxLength: 500)
+        request.idempotencyKey = try string(fields, "idempotencyKey", maxLength: 200)
+        _ = try string(fields, "executionId", maxLength: 200)
+        if let attempt = fields["attempt"] {
+            switch attempt {
+            case .number, .string: break
+            default: throw EventError("\"attempt\" must be a number, got \(attempt.typeName)")
+            }
+        }
+        let scheduledTime = try string(fields, "scheduledTime", maxLength: 64)
+        let scheduleArn = try string(fields, "scheduleArn", maxLength: 512)
+        if let scheduledTime {
+            if scheduledTime.hasPrefix("<aws.") {
+                throw EventError("\"scheduledTime\" was not filled in: the schedule's Input is not templated by EventBridge Scheduler")
+            }
+            request.trigger = .scheduled
+            // Every retry of one firing carries the same schedule and time, so it finds the same run.
+            request.idempotencyKey = request.idempotencyKey ?? "scheduler:\(scheduleArn ?? "default")@\(scheduledTime)"
+        } else if request.trigger == .scheduled && request.idempotencyKey == nil {
+            throw EventError("a scheduled refill needs \"scheduledTime\" or \"idempotencyKey\", so that retries are recognised")
+        }
+        if let key = request.idempotencyKey, key.isEmpty || key.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw EventError("\"idempotencyKey\" must be a non-empty printable string")
+        }
+        return request
+    }
+
+    private static func string(_ fields: [String: JSONValue], _ name: String, maxLength: Int) throws(EventError) -> String? {
+        guard let value = fields[name] else { return nil }
+        guard case .string(let text) = value else { throw EventError("\"\(name)\" must be a string, got \(value.typeName)") }
+        guard text.count <= maxLength else { throw EventError("\"\(name)\" is longer than \(maxLength) characters") }
+        return text
+    }
+
+    private static func integer(_ fields: [String: JSONValue], _ name: String, in range: ClosedRange<Int>) throws(EventError) -> Int? {
+        guard let value = fields[name] else { return nil }
+        guard case .number(let number) = value, number.rounded() == number, let whole = Int(exactly: number) else {
+            throw EventError("\"\(name)\" must be a whole number, got \(value.typeName)")
+        }
+        guard range.contains(whole) else {
+            throw EventError("\"\(name)\" must be between \(range.lowerBound) and \(range.upperBound), got \(whole)")
+        }
+        return whole
+    }
+}

@@ -1,0 +1,51 @@
+/// What one invocation of the job is asked to do.
+public enum JobEvent: Sendable, Equatable {
+    /// Fill the pool up to its target.
+    case refill(RefillRequest)
+    /// Report the pool's level and the last runs; writes nothing.
+    case status
+}
+
+/// A refill, from the hourly schedule or from on-call.
+public struct RefillRequest: Sendable, Equatable {
+    public enum Trigger: String, Sendable, Codable {
+        case scheduled, manual
+    }
+
+    public var trigger: Trigger
+    /// Replays of the same key return the first run's result. Nil gets a fresh key per run.
+    public var idempotencyKey: String?
+    /// Overrides the configured pool target for this run.
+    public var target: Int?
+    /// Overrides the configured cap on pairs planned by this run.
+    public var maxPairs: Int?
+    /// Plans and reports, writes nothing and calls no TOME.
+    public var dryRun: Bool
+    /// Why on-call asked for it; stored with the run.
+    public var reason: String?
+
+    public init(
+        trigger: Trigger = .manual,
+        idempotencyKey: String? = nil,
+        target: Int? = nil,
+        maxPairs: Int? = nil,
+        dryRun: Bool = false,
+        reason: String? = nil
+    ) {
+        self.trigger = trigger
+        self.idempotencyKey = idempotencyKey
+        self.target = target
+        self.maxPairs = maxPairs
+        self.dryRun = dryRun
+        self.reason = reason
+    }
+}
+
+/// An event that cannot be handled; the message names the field and the problem, and nothing was written.
+public struct EventError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

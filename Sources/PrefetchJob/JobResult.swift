@@ -1,0 +1,32 @@
+/// The answer to one event, printed as one JSON line (stdin mode) or sent as the Lambda response.
+public enum JobResult: Sendable {
+    case refill(RunSummary)
+    case status(StatusReport)
+    /// The event was malformed; nothing was written.
+    case rejected(String)
+    /// The event was valid but could not be carried out.
+    case failed(String)
+
+    public var isSuccess: Bool {
+        switch self {
+        case .refill(let summary): summary.isSuccess
+        case .status: true
+        case .rejected, .failed: false
+        }
+    }
+
+    /// One line of JSON with sorted keys.
+    public func json() -> String {
+        switch self {
+        case .refill(let summary): JSONLine.encode(summary)
+        case .status(let report): JSONLine.encode(report)
+        case .rejected(let message): JSONLine.encode(ErrorAnswer(status: "rejected", error: message))
+        case .failed(let message): JSONLine.encode(ErrorAnswer(status: "error", error: message))
+        }
+    }
+
+    private struct ErrorAnswer: Encodable {
+        var status: String
+        var error: String
+    }
+}

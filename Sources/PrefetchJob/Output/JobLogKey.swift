@@ -1,0 +1,10 @@
+/// Logger metadata keys of the prefetch job, in one place.
+public enum JobLogKey {
+    public static let requestId = "aws_request_id"
+    public static let runId = "tome_pool.run_id"
+    public static let batch = "tome_pool.batch"
+    public static let pairsInserted = "tome_pool.pairs_inserted"
+    public static let trigger = "tome_pool.trigger"
+    public static let status = "tome_pool.status"
+    public static let error = "error"
+}

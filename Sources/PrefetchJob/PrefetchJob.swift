@@ -1,0 +1,139 @@
+public import Logging
+import PoolDatabase
+public import PostgresNIO
+import Synchronization
+public import TOMEClient
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The prefetch job: a plain handler of `JobEvent`s, whatever delivers them (stdin, the Lambda
+/// Runtime API, an on-call subcommand). It keeps the pool of pre-mapped (NS1, NS2) pairs full.
+public struct PrefetchJob: Sendable {
+    public let configuration: Configuration
+    let database: PostgresClient
+    let dual: DualNamespaceClient
+    let logger: Logger
+    private let readiness = ReadinessFlag()
+
+    public init(configuration: Configuration, database: PostgresClient, tome: any TOMEService, logger: Logger) {
+        self.configuration = configuration
+        self.database = database
+        self.dual = DualNamespaceClient(tome: tome, configuration: configuration.namespaces, logger: logger)
+        self.logger = logger
+    }
+
+    /// Runs `body` with a job whose database pool and TOME client are running, and closes both afterwards.
+    public static func withJob<Result: Sendable>(
+        configuration: Configuration,
+        logger: Logger,
+        _ body: (PrefetchJob) async throws -> Result
+    ) async throws -> Result {
+        // A wrong URL, password or a stopped database is named now, not after the pool's minute of retries.
+        try await DatabaseProbe.check(configuration.database, logger: logger)
+        return try await PostgresClient.withClient(configuration.database, logger: logger) { database in
+            try await HTTPTOMEClient.withClient(configuration: configuration.tome, logger: logger) { tome in
+                try await body(PrefetchJob(configuration: configuration, database: database, tome: tome, logger: logger))
+            }
+        }
+    }
+
+    /// Handles one event. Never throws: a failure becomes a result that says what went wrong.
+    public func handle(_ event: JobEvent, context: InvocationContext) async -> JobResult {
+        var logger = logger
+        logger[metadataKey: JobLogKey.requestId] = "\(context.requestId)"
+        do {
+            switch event {
+            case .status:
+                return .status(try await status(logger: logger))
+            case .refill(let request):
+                logger[metadataKey: JobLogKey.trigger] = "\(request.trigger.rawValue)"
+                try await ensureReady(logger: logger)
+                let runner = makeRunner(requestId: context.requestId, logger: logger, progress: context.progress)
+                return .refill(try await runner.run(request, deadline: context.deadline))
+            }
+        } catch {
+            logger.error("event failed", metadata: [JobLogKey.error: "\(error)"])
+            return .failed("\(error)")
+        }
+    }
+
+    /// Decodes and handles one event's bytes; a malformed event writes nothing.
+    public func handle(eventBytes: some Collection<UInt8>, context: InvocationContext) async -> JobResult {
+        do {
+            return await handle(try EventDecoder.decode(eventBytes), context: context)
+        } catch {
+            logger.error("event rejected", metadata: [JobLogKey.requestId: "\(context.requestId)", JobLogKey.error: "\(error)"])
+            return .rejected(error.description)
+        }
+    }
+
+    /// Checks, once per process, what a refill needs: the schema, and both namespaces in TOME.
+    func ensureReady(logger: Logger) async throws {
+        if readiness.isReady { return }
+        let version = try await Schema.currentVersion(database, logger: logger)
+        guard let version, version >= Schema.version else {
+            throw ReadinessError(
+                "the database has schema version \(version.map(String.init) ?? "none"), this job needs \(Schema.version): run `tome-prefetch migrate`"
+            )
+        }
+        let infos: (internal: NamespaceInfo, external: NamespaceInfo)
+        do {
+            infos = try await dual.checkNamespaces()
+        } catch {
+            let role = error.isExternal ? "NS2 onboarding is a prerequisite of the pool" : "check TOME_NS1"
+            throw ReadinessError("TOME namespace \(error.namespace) is not usable (\(role)): \(error.underlying)")
+        }
+        let largest = min(infos.internal.maxBatchSize, infos.external.maxBatchSize)
+        guard configuration.batchSize <= largest else {
+            throw ReadinessError("TOME_BATCH_SIZE is \(configuration.batchSize) but TOME accepts at most \(largest) per call")
+        }
+        readiness.markReady()
+    }
+
+    func makeRunner(requestId: String, logger: Logger, progress: (@Sendable (RefillProgress) -> Void)?) -> RefillRunner {
+        let store = RefillStore(client: database, logger: logger)
+        let executor = BatchExecutor(dual: dual, store: store, pairTimeToLive: configuration.pairTimeToLive, logger: logger)
+        return RefillRunner(
+            configuration: configuration, store: store, executor: executor,
+            holder: Self.holderName(requestId: requestId), logger: logger, progress: progress ?? { _ in }
+        )
+    }
+
+    /// Names this process in the lease, so on-call can tell who holds it.
+    static func holderName(requestId: String) -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&buffer, buffer.count) == 0 ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "unknown-host"
+        return "\(host)/pid-\(getpid())/\(requestId)"
+    }
+}
+
+/// Who asked, and by when the answer is due.
+public struct InvocationContext: Sendable {
+    /// The Lambda request id, or one made up for stdin and on-call runs; on every log line.
+    public var requestId: String
+    /// No batch starts that could not finish before this (less the configured margin).
+    public var deadline: ContinuousClock.Instant?
+    /// Called after each batch, for progress bars.
+    public var progress: (@Sendable (RefillProgress) -> Void)?
+
+    public init(requestId: String, deadline: ContinuousClock.Instant? = nil, progress: (@Sendable (RefillProgress) -> Void)? = nil) {
+        self.requestId = requestId
+        self.deadline = deadline
+        self.progress = progress
+    }
+}
+
+/// Remembers, for the life of the process, that the start-up checks passed.
+final class ReadinessFlag: Sendable {
+    private let ready = Atomic<Bool>(false)
+    var isReady: Bool { ready.load(ordering: .acquiring) }
+    func markReady() { ready.store(true, ordering: .releasing) }
+}
+
+/// The job cannot refill until something outside it is fixed (schema, TOME namespaces, batch size).
+struct ReadinessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,291 @@
+import Logging
+import PoolDatabase
+import TOMEClient
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// One refill: lease → idempotency key → finish unfinished plans → deficit → plan → batches → summary.
+struct RefillRunner: Sendable {
+    let configuration: PrefetchJob.Configuration
+    let store: RefillStore
+    let executor: BatchExecutor
+    let holder: String
+    let logger: Logger
+    let progress: @Sendable (RefillProgress) -> Void
+
+    func run(_ request: RefillRequest, deadline: ContinuousClock.Instant?) async throws -> RunSummary {
+        let started = ContinuousClock.now
+        var summary = try await runUntimed(request, deadline: deadline)
+        if !summary.replayed {
+            summary.durationMs = Int((ContinuousClock.now - started).milliseconds)
+        }
+        return summary
+    }
+
+    private func runUntimed(_ request: RefillRequest, deadline: ContinuousClock.Instant?) async throws -> RunSummary {
+        let target = request.target ?? configuration.poolTarget
+        let cap = request.maxPairs ?? configuration.maxPairsPerRun
+        if request.dryRun {
+            return try await dryRun(request, target: target, cap: cap)
+        }
+        let key = request.idempotencyKey ?? "manual:\(UUID().uuidString.lowercased())"
+        if let earlier = try await store.findRun(key: key), let replay = Self.replay(earlier) {
+            logger.info("event replayed: returning the earlier run's result", metadata: [JobLogKey.runId: "\(earlier.runId)"])
+            return replay
+        }
+        let runId = UUID().uuidString.lowercased()
+        let lease = RefillLease(store: store, holder: holder, timeToLive: configuration.leaseTimeToLive, logger: logger)
+        let outcome = try await lease.withLease(runId: runId) { leaseState in
+            try await fill(request, key: key, runId: runId, target: target, cap: cap, deadline: deadline, lease: leaseState)
+        }
+        switch outcome {
+        case .success(let summary):
+            return summary
+        case .failure(let held):
+            var summary = RunSummary(trigger: request.trigger, status: .leaseHeld)
+            summary.idempotencyKey = key
+            summary.leaseHolder = held.holder
+            summary.error = "another refill (\(held.holder.holder)) holds the lease; nothing was done"
+            logger.notice("another refill holds the lease", metadata: ["holder": "\(held.holder.holder)"])
+            return summary
+        }
+    }
+
+    /// Runs under the lease: nobody else is filling.
+    private func fill(
+        _ request: RefillRequest, key: String, runId: String, target: Int, cap: Int,
+        deadline: ContinuousClock.Instant?, lease: RefillLease.State
+    ) async throws -> RunSummary {
+        // Looked up again under the lease: a run with this key may have finished meanwhile.
+        let earlier = try await store.findRun(key: key)
+        if let earlier, let replay = Self.replay(earlier) { return replay }
+        let poolBefore = try await store.availableCount()
+        let resumed = try await finishUnfinishedRuns(deadline: deadline, lease: lease)
+        if let earlier {
+            // This key's own run was unfinished and has just been finished: its result is the answer.
+            var summary = try await storedSummary(of: earlier)
+            summary.resumed = resumed
+            return summary
+        }
+
+        let available = try await store.availableCount()
+        let (deficit, planned) = RefillPlan.deficit(target: target, available: available, cap: cap)
+        let plan = RefillPlan(plannedPairs: planned, batchSize: configuration.batchSize)
+        let record = RunRecord(
+            runId: runId, idempotencyKey: key, trigger: request.trigger, reason: request.reason, status: .running,
+            target: target, poolBefore: poolBefore, deficit: deficit, plannedPairs: planned,
+            batchSize: configuration.batchSize, batchesPlanned: plan.batchCount, result: nil
+        )
+        try await store.insertRun(record)
+        logger.info(
+            "refill planned",
+            metadata: [
+                JobLogKey.runId: "\(runId)", "target": "\(target)", "available": "\(available)",
+                "deficit": "\(deficit)", "batches": "\(plan.batchCount)",
+            ]
+        )
+        let batches = (0..<plan.batchCount).map { PlannedBatch(runId: runId, number: $0, size: plan.size(ofBatch: $0)) }
+        let execution = await execute(batches, deadline: deadline, lease: lease)
+        var summary = try await finish(record, execution: execution)
+        summary.resumed = resumed
+        return summary
+    }
+
+    /// Finishes every earlier run whose plan has batches not yet committed, with that run's own
+    /// request ids, so every token TOME issued for those batches ends up in the pool.
+    private func finishUnfinishedRuns(deadline: ContinuousClock.Instant?, lease: RefillLease.State) async throws -> ResumedWork? {
+        let runs = try await store.unfinishedRuns()
+        guard !runs.isEmpty else { return nil }
+        var work = ResumedWork(runIds: [], batchesCommitted: 0, pairsInserted: 0, batchesFailed: 0)
+        for run in runs {
+            let committed = try await store.committedBatchNumbers(runId: run.runId)
+            let plan = run.plan
+            let pending = (0..<plan.batchCount).filter { !committed.contains($0) }
+                .map { PlannedBatch(runId: run.runId, number: $0, size: plan.size(ofBatch: $0)) }
+            if !pending.isEmpty {
+                logger.notice(
+                    "finishing an unfinished run first",
+                    metadata: [JobLogKey.runId: "\(run.runId)", "pending_batches": "\(pending.count)"]
+                )
+            }
+            let execution = await execute(pending, deadline: deadline, lease: lease)
+            _ = try await finish(run, execution: execution)
+            work.runIds.append(run.runId)
+            work.batchesCommitted += execution.committed
+            work.pairsInserted += execution.inserted
+            work.batchesFailed += execution.failed
+        }
+        return work
+    }
+
+    /// Runs batches with at most `concurrency` in flight, as the scheduler decides.
+    private func execute(_ batches: [PlannedBatch], deadline: ContinuousClock.Instant?, lease: RefillLease.State) async -> Execution {
+        var execution = Execution()
+        guard !batches.isEmpty else { return execution }
+        var scheduler = BatchScheduler(
+            batches: batches, concurrency: configuration.concurrency, deadline: deadline, margin: configuration.deadlineMargin
+        )
+        let total = batches.count
+        await withTaskGroup(of: BatchExecutor.Outcome.self) { group in
+            while true {
+                if lease.isLost { scheduler.leaseLost() }
+                switch scheduler.next(now: .now) {
+                case .start(let batch):
+                    group.addTask { await executor.run(batch) }
+                case .waitForCompletion:
+                    guard let outcome = await group.next() else { return }
+                    scheduler.completed(succeeded: outcome.succeeded, duration: outcome.duration)
+                    execution.record(outcome)
+                    progress(RefillProgress(runId: outcome.batch.runId, batchesDone: execution.done, batchesTotal: total, pairsInserted: execution.inserted))
+                case .finished:
+                    return
+                }
+            }
+        }
+        execution.stopReason = scheduler.stopReason
+        return execution
+    }
+
+    /// Records how the run ended, from its batch rows, and returns its summary.
+    private func finish(_ run: RunRecord, execution: Execution) async throws -> RunSummary {
+        let totals = try await store.runTotals(runId: run.runId)
+        let poolAfter = try await store.availableCount()
+        let status: RunStatus =
+            totals.batches == run.batchesPlanned ? .succeeded : (totals.batches == 0 ? .failed : .partial)
+        var summary = RunSummary(trigger: run.trigger, status: RunSummary.Outcome(rawValue: status.rawValue) ?? .failed)
+        summary.runId = run.runId
+        summary.idempotencyKey = run.idempotencyKey
+        summary.poolBefore = run.poolBefore
+        summary.poolAfter = poolAfter
+        summary.target = run.target
+        summary.deficit = run.deficit
+        summary.plannedPairs = run.plannedPairs
+        summary.batchesPlanned = run.batchesPlanned
+        summary.batchesCommitted = totals.batches
+        summary.pairsInserted = totals.inserted
+        summary.duplicatesSkipped = totals.requested - totals.inserted
+        summary.tomeCalls = execution.tomeCalls
+        if status != .succeeded {
+            summary.error = execution.explanation(remaining: run.batchesPlanned - totals.batches)
+        }
+        let json = try summary.jsonString()
+        try await store.finishRun(runId: run.runId, status: status, poolAfter: poolAfter, error: summary.error, result: json)
+        logger.info(
+            "refill finished",
+            metadata: [
+                JobLogKey.runId: "\(run.runId)", JobLogKey.status: "\(status.rawValue)",
+                JobLogKey.pairsInserted: "\(totals.inserted)", "pool_after": "\(poolAfter)",
+            ]
+        )
+        return summary
+    }
+
+    private func dryRun(_ request: RefillRequest, target: Int, cap: Int) async throws -> RunSummary {
+        let available = try await store.availableCount()
+        let (deficit, planned) = RefillPlan.deficit(target: target, available: available, cap: cap)
+        var pending = 0
+        for run in try await store.unfinishedRuns() {
+            pending += run.batchesPlanned - (try await store.committedBatchNumbers(runId: run.runId)).count
+        }
+        var summary = RunSummary(trigger: request.trigger, status: .dryRun)
+        summary.dryRun = true
+        summary.idempotencyKey = request.idempotencyKey
+        summary.poolBefore = available
+        summary.poolAfter = available
+        summary.target = target
+        summary.deficit = deficit
+        summary.plannedPairs = planned
+        summary.batchesPlanned = RefillPlan(plannedPairs: planned, batchSize: configuration.batchSize).batchCount
+        if pending > 0 {
+            summary.error = "\(pending) batches of earlier unfinished runs would be finished first"
+        }
+        return summary
+    }
+
+    /// The result `finish` just stored for a resumed run (succeeded, or still partial).
+    private func storedSummary(of run: RunRecord) async throws -> RunSummary {
+        guard let refreshed = try await store.findRun(key: run.idempotencyKey), let json = refreshed.result else {
+            throw BatchError("run \(run.runId) has no stored result")
+        }
+        return try RunSummary(json: json)
+    }
+
+    /// The stored result of a finished run, marked as replayed; nil when the run is unfinished.
+    static func replay(_ run: RunRecord) -> RunSummary? {
+        guard run.status != .running, let json = run.result, var summary = try? RunSummary(json: json) else { return nil }
+        // A partial or failed run is finished by whichever run comes next; until then its key resumes it.
+        guard run.status == .succeeded || run.batchesPlanned == 0 else { return nil }
+        summary.replayed = true
+        summary.tomeCalls = 0
+        return summary
+    }
+}
+
+/// Progress of a run's batches, for a progress bar or progress lines.
+public struct RefillProgress: Sendable {
+    public var runId: String
+    public var batchesDone: Int
+    public var batchesTotal: Int
+    public var pairsInserted: Int
+}
+
+/// What a set of batches achieved in this invocation.
+struct Execution {
+    var committed = 0
+    var inserted = 0
+    var alreadyCommitted = 0
+    var failed = 0
+    var tomeCalls = 0
+    var firstFailure: String?
+    var stopReason: BatchScheduler.StopReason?
+
+    var done: Int { committed + alreadyCommitted + failed }
+
+    mutating func record(_ outcome: BatchExecutor.Outcome) {
+        tomeCalls += outcome.tomeCalls
+        switch outcome.result {
+        case .committed(let count):
+            committed += 1
+            inserted += count
+        case .alreadyCommitted:
+            alreadyCommitted += 1
+        case .failed(let reason):
+            failed += 1
+            if firstFailure == nil { firstFailure = reason }
+        }
+    }
+
+    func explanation(remaining: Int) -> String {
+        let why: String =
+            switch stopReason {
+            case .deadline: "the deadline was too close to start another batch"
+            case .leaseLost: "the refill lease was lost"
+            case .batchFailed: firstFailure ?? "a batch failed"
+            case nil: firstFailure ?? "batches did not complete"
+            }
+        return "\(remaining) planned batches not committed: \(why); the next run finishes them"
+    }
+}
+
+extension RunSummary {
+    func jsonString() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    init(json: String) throws {
+        self = try JSONDecoder().decode(RunSummary.self, from: Data(json.utf8))
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        let parts = components
+        return parts.seconds * 1000 + parts.attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,65 @@
+/// The JSON answer of a refill: what was planned, what was done, and how it ended.
+public struct RunSummary: Sendable, Codable, Equatable {
+    /// How the invocation ended: a `RunStatus`, or `dry_run`, or `lease_held` when another refill was filling.
+    public enum Outcome: String, Sendable, Codable {
+        case succeeded, partial, failed
+        case dryRun = "dry_run"
+        case leaseHeld = "lease_held"
+    }
+
+    public var runId: String?
+    public var idempotencyKey: String?
+    public var trigger: RefillRequest.Trigger
+    public var status: Outcome
+    /// True when this answer is the stored result of an earlier run with the same idempotency key.
+    public var replayed: Bool
+    public var dryRun: Bool
+    public var poolBefore: Int?
+    public var poolAfter: Int?
+    public var target: Int?
+    public var deficit: Int?
+    public var plannedPairs: Int?
+    public var batchesPlanned: Int
+    public var batchesCommitted: Int
+    public var pairsInserted: Int
+    /// Pairs TOME returned that were already stored (a replayed batch) and so were not inserted again.
+    public var duplicatesSkipped: Int
+    /// TOME calls this invocation made (issue + tokenize per batch), not counting the client's retries.
+    public var tomeCalls: Int
+    public var durationMs: Int
+    /// Batches of earlier, unfinished runs that this invocation finished first.
+    public var resumed: ResumedWork?
+    /// Why batches stopped early, or why nothing was done.
+    public var error: String?
+    /// Who holds the lease, when `status` is `lease_held`.
+    public var leaseHolder: LeaseHolder?
+
+    /// Whether the invocation did what it was asked (a held lease is an answer, not a failure).
+    public var isSuccess: Bool {
+        switch status {
+        case .succeeded, .dryRun, .leaseHeld: true
+        case .partial, .failed: false
+        }
+    }
+
+    init(trigger: RefillRequest.Trigger, status: Outcome) {
+        self.trigger = trigger
+        self.status = status
+        self.replayed = false
+        self.dryRun = false
+        self.batchesPlanned = 0
+        self.batchesCommitted = 0
+        self.pairsInserted = 0
+        self.duplicatesSkipped = 0
+        self.tomeCalls = 0
+        self.durationMs = 0
+    }
+}
+
+/// What finishing earlier runs' plans achieved before this run planned its own.
+public struct ResumedWork: Sendable, Codable, Equatable {
+    public var runIds: [String]
+    public var batchesCommitted: Int
+    public var pairsInserted: Int
+    public var batchesFailed: Int
+}

@@ -1,0 +1,192 @@
+import Logging
+import PoolDatabase
+import PostgresNIO
+import TOMEClient
+
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// The job's reads and writes, each one statement, retried as a whole on serialization failures.
+struct RefillStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    func findRun(key: String) async throws(DatabaseError) -> RunRecord? {
+        try await runs(RefillSQL.findRun(key: key), operation: "look up the idempotency key").first
+    }
+
+    func unfinishedRuns() async throws(DatabaseError) -> [RunRecord] {
+        try await runs(RefillSQL.unfinishedRuns, operation: "find unfinished runs")
+    }
+
+    func committedBatchNumbers(runId: String) async throws(DatabaseError) -> Set<Int> {
+        try await retrying("read committed batches") {
+            var numbers = Set<Int>()
+            for try await number in try await client.query(RefillSQL.committedBatchNumbers(runId: runId), logger: logger).decode(Int.self) {
+                numbers.insert(number)
+            }
+            return numbers
+        }
+    }
+
+    func insertRun(_ run: RunRecord) async throws(DatabaseError) {
+        try await retrying("record the run's plan") {
+            _ = try await client.query(RefillSQL.insertRun(run), logger: logger)
+        }
+    }
+
+    /// Commits one batch's pairs with its batch row; returns the pairs inserted, or nil when the
+    /// batch had been committed before. Idempotent, so broken connections are retried too.
+    func commitBatch(runId: String, batchNo: Int, requestId: String, pairs: [TokenPair], timeToLive: Duration?) async throws(DatabaseError) -> Int? {
+        let query = RefillSQL.commitBatch(
+            runId: runId, batchNo: batchNo, requestId: requestId,
+            internalTokens: pairs.map(\.ns1Token), externalTokens: pairs.map(\.ns2Token),
+            timeToLiveSeconds: timeToLive.map { Int($0.components.seconds) }
+        )
+        return try await withDatabaseRetry(operation: "commit a batch", retryConnectionErrors: true, logger: logger) {
+            for try await inserted in try await client.query(query, logger: logger).decode(Int.self) {
+                return inserted
+            }
+            return nil
+        }
+    }
+
+    func runTotals(runId: String) async throws(DatabaseError) -> (batches: Int, inserted: Int, requested: Int) {
+        try await retrying("sum the run's batches") {
+            for try await totals in try await client.query(RefillSQL.runTotals(runId: runId), logger: logger).decode((Int, Int, Int).self) {
+                return totals
+            }
+            return (0, 0, 0)
+        }
+    }
+
+    func finishRun(runId: String, status: RunStatus, poolAfter: Int, error: String?, result: String) async throws(DatabaseError) {
+        try await retrying("record the run's result") {
+            _ = try await client.query(
+                RefillSQL.finishRun(runId: runId, status: status, poolAfter: poolAfter, error: error, result: result),
+                logger: logger
+            )
+        }
+    }
+
+    func availableCount() async throws(DatabaseError) -> Int {
+        try await retrying("count available pairs") {
+            try await PoolStatistics.availableCount(client, logger: logger)
+        }
+    }
+
+    /// Takes the lease, or returns who holds it.
+    func acquireLease(holder: String, runId: String?, ttl: Duration) async throws(DatabaseError) -> LeaseHolder? {
+        try await retrying("take the refill lease") {
+            let rows = try await client.query(
+                RefillSQL.acquireLease(holder: holder, runId: runId, ttlMilliseconds: Int(ttl.components.seconds * 1000)),
+                logger: logger
+            )
+            for try await _ in rows.decode(String.self) { return nil }
+            return try await currentLeaseHolder() ?? LeaseHolder(holder: "unknown", runId: nil, expiresInSeconds: 0)
+        }
+    }
+
+    /// Extends the lease; false when another holder has taken it.
+    func renewLease(holder: String, ttl: Duration) async throws(DatabaseError) -> Bool {
+        try await retrying("renew the refill lease") {
+            let rows = try await client.query(
+                RefillSQL.renewLease(holder: holder, ttlMilliseconds: Int(ttl.components.seconds * 1000)),
+                logger: logger
+            )
+            for try await _ in rows.decode(String.self) { return true }
+            return false
+        }
+    }
+
+    func releaseLease(holder: String) async throws(DatabaseError) {
+        try await retrying("release the refill lease") {
+            _ = try await client.query(RefillSQL.releaseLease(holder: holder), logger: logger)
+        }
+    }
+
+    func currentLeaseHolder() async throws(DatabaseError) -> LeaseHolder? {
+        try await retrying("read the refill lease") {
+            for try await (holder, runId, seconds) in try await client.query(RefillSQL.leaseHolder, logger: logger).decode((String, String?, Double).self) {
+                return LeaseHolder(holder: holder, runId: runId, expiresInSeconds: seconds)
+            }
+            return nil
+        }
+    }
+
+    func recentRuns(limit: Int) async throws(DatabaseError) -> [RunOverview] {
+        try await retrying("read recent runs") {
+            var overviews: [RunOverview] = []
+            let rows = try await client.query(RefillSQL.recentRuns(limit: limit), logger: logger)
+            for try await row in rows.decode((String, String, String, Date, Date?, Int, Int, Int, Int, Int, String?, String?).self) {
+                overviews.append(
+                    RunOverview(
+                        runId: row.0, trigger: row.1, status: row.2, startedAt: row.3, finishedAt: row.4, target: row.5,
+                        plannedPairs: row.6, batchesPlanned: row.7, batchesCommitted: row.8, pairsInserted: row.9,
+                        error: row.10, reason: row.11
+                    )
+                )
+            }
+            return overviews
+        }
+    }
+
+    func samplePairs(pooled limit: Int) async throws(DatabaseError) -> [TokenPair] {
+        try await pairs(RefillSQL.samplePooledPairs(limit: limit), operation: "sample pooled pairs")
+    }
+
+    func samplePairs(assigned limit: Int) async throws(DatabaseError) -> [TokenPair] {
+        try await pairs(RefillSQL.sampleAssignedPairs(limit: limit), operation: "sample assigned pairs")
+    }
+
+    private func pairs(_ query: PostgresQuery, operation: String) async throws(DatabaseError) -> [TokenPair] {
+        try await retrying(operation) {
+            var pairs: [TokenPair] = []
+            for try await (ns1, ns2) in try await client.query(query, logger: logger).decode((String, String).self) {
+                pairs.append(TokenPair(ns1Token: ns1, ns2Token: ns2))
+            }
+            return pairs
+        }
+    }
+
+    private func runs(_ query: PostgresQuery, operation: String) async throws(DatabaseError) -> [RunRecord] {
+        try await retrying(operation) {
+            var records: [RunRecord] = []
+            let rows = try await client.query(query, logger: logger)
+            for try await row in rows.decode((String, String, String, String?, String, Int, Int, Int, Int, Int, Int, String?).self) {
+                records.append(
+                    RunRecord(
+                        runId: row.0, idempotencyKey: row.1, trigger: RefillRequest.Trigger(rawValue: row.2) ?? .manual,
+                        reason: row.3, status: RunStatus(rawValue: row.4) ?? .running, target: row.5, poolBefore: row.6,
+                        deficit: row.7, plannedPairs: row.8, batchSize: row.9, batchesPlanned: row.10, result: row.11
+                    )
+                )
+            }
+            return records
+        }
+    }
+
+    /// Reads and single-statement writes are safe to run again, so broken connections are retried too.
+    private func retrying<Result: Sendable>(_ operation: String, _ work: @escaping @Sendable () async throws -> Result) async throws(DatabaseError) -> Result {
+        try await withDatabaseRetry(operation: operation, retryConnectionErrors: true, logger: logger, work)
+    }
+}
+
+/// One line of `tome-prefetch status`'s run list.
+public struct RunOverview: Sendable, Codable, Equatable {
+    public var runId: String
+    public var trigger: String
+    public var status: String
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var target: Int
+    public var plannedPairs: Int
+    public var batchesPlanned: Int
+    public var batchesCommitted: Int
+    public var pairsInserted: Int
+    public var error: String?
+    public var reason: String?
+}

@@ -1,0 +1,140 @@
+import DatabaseTestSupport
+import Logging
+import PoolDatabase
+import PostgresNIO
+import PrefetchJob
+import Testing
+import TOMEClient
+import TOMESimulator
+
+/// What goes wrong before or around a refill: bad input, bad configuration, missing
+/// namespaces, an unreachable database. Each says what is wrong and writes nothing.
+@Suite("Failure paths")
+struct FailurePathTests {
+    @Test func badEventsWriteNothingAndCallNoTOME() async throws {
+        try await withJob { harness in
+            for bad in [#"{"action": "drain"}"#, "not json", #"{"target": -1}"#, #"[{"action": "refill"}]"#] {
+                let result = await harness.job.handle(eventBytes: Array(bad.utf8), context: InvocationContext(requestId: "bad"))
+                #expect(!result.isSuccess)
+                #expect(result.json().contains("\"status\":\"rejected\""))
+            }
+            let runsCount = try await harness.runs
+            #expect(runsCount == 0)
+            let pooledCount = try await harness.pooled
+            #expect(pooledCount == 0)
+            let calls = harness.simulator.simulator.stats.namespaces.values.flatMap(\.calls.values).reduce(0, +)
+            #expect(calls == 0)
+        }
+    }
+
+    @Test func aMissingNS2NamespaceIsAClearErrorAndNothingIsWritten() async throws {
+        try await withJob(simulator: .init(namespaces: ["NS1"])) { harness in
+            let result = await harness.job.handle(.refill(RefillRequest()), context: InvocationContext(requestId: "x"))
+            guard case .failed(let message) = result else {
+                Issue.record("expected a failure, got \(result.json())")
+                return
+            }
+            #expect(message.contains("NS2"))
+            #expect(message.contains("onboarding"))
+            let runsCount = try await harness.runs
+            #expect(runsCount == 0)
+            #expect(harness.simulator.simulator.stats.namespaces["NS1"]?.calls["issue"] == 0)
+        }
+    }
+
+    @Test func aBatchSizeTOMECannotTakeIsNamed() async throws {
+        try await withJob(simulator: .init(maxBatchSize: 50), batchSize: 100) { harness in
+            let result = await harness.job.handle(.refill(RefillRequest()), context: InvocationContext(requestId: "x"))
+            #expect(result.json().contains("TOME_BATCH_SIZE"))
+            let runsCount = try await harness.runs
+            #expect(runsCount == 0)
+        }
+    }
+
+    @Test func anUnmigratedDatabaseSaysToMigrate() async throws {
+        try await withJob { harness in
+            try await harness.database.query("DROP TABLE schema_version")
+            let result = await harness.job.handle(.refill(RefillRequest()), context: InvocationContext(requestId: "x"))
+            #expect(result.json().contains("tome-prefetch migrate"))
+        }
+    }
+
+    @Test func anUnreachableDatabaseFailsClearlyWithoutHanging() async throws {
+        // Nothing listens on port 1: the connection is refused at once.
+        let database = DatabaseConfiguration(port: 1, username: "nobody", password: "secret-password", database: "none", tls: .disable, connectTimeout: .seconds(1))
+        try await TOMESimulator.withRunning { running in
+            let configuration = PrefetchJob.Configuration(database: database, tome: .init(baseURL: running.url))
+            let started = ContinuousClock.now
+            let error = await #expect(throws: DatabaseError.self) {
+                try await PrefetchJob.withJob(configuration: configuration, logger: quietLogger) { job in
+                    await job.handle(.status, context: InvocationContext(requestId: "x"))
+                }
+            }
+            let text = error.map { "\($0)" } ?? ""
+            #expect(text.contains("could not connect"))
+            #expect(text.contains("127.0.0.1:1"))
+            #expect(!text.contains("secret-password"))
+            // Not a timing benchmark: a generous bound that only a hang would break.
+            #expect(ContinuousClock.now - started < .seconds(20))
+        }
+    }
+
+    @Test func environmentConfigurationNamesEveryProblemAndNoSecret() {
+        let environment = [
+            "DATABASE_URL": "postgres://app:hunter2@db.internal:5432/cards?sslmode=sometimes",
+            "TOME_URL": "tome.internal",
+            "TOME_AUTH_TOKEN": "tok-secret",
+            "POOL_TARGET": "-5",
+            "TOME_CONCURRENCY": "0",
+            "TOME_NS1": "NS1",
+            "TOME_NS2": "NS1",
+        ]
+        let error = #expect(throws: ConfigurationError.self) { try PrefetchJob.Configuration(environment: environment) }
+        let text = error?.description ?? ""
+        for name in ["DATABASE_URL", "TOME_URL", "POOL_TARGET", "TOME_CONCURRENCY", "TOME_NS2"] {
+            #expect(text.contains(name), "\(name) is not named in: \(text)")
+        }
+        #expect(!text.contains("hunter2"))
+        #expect(!text.contains("tok-secret"))
+    }
+
+    @Test func environmentConfigurationDefaults() throws {
+        let configuration = try PrefetchJob.Configuration(environment: [
+            "DATABASE_URL": "postgres://app:p%40ss@db.internal/cards?sslmode=require", "TOME_URL": "https://tome.internal",
+        ])
+        #expect(configuration.database.password == "p@ss")
+        #expect(configuration.database.tls == .require)
+        #expect(configuration.database.port == 5432)
+        #expect(configuration.poolTarget == 10_000)
+        #expect(configuration.batchSize == 500)
+        #expect(configuration.concurrency == 8)
+        #expect(configuration.namespaces.externalNamespace == "NS2")
+        #expect(configuration.pairTimeToLive == nil)
+        #expect(!"\(configuration.database)".contains("p@ss"))
+    }
+
+    @Test func statusAndAuditReportThePoolAndCatchATamperedPair() async throws {
+        try await withJob(target: 200) { harness in
+            _ = try await harness.refill(RefillRequest(reason: "first fill"))
+            let status = try await harness.job.status()
+            #expect(status.pool.available == 200)
+            #expect(status.deficit == 0)
+            #expect(status.lastRuns.first?.reason == "first fill")
+            #expect(status.lastRuns.first?.batchesCommitted == 2)
+            #expect(status.leaseHolder == nil)
+            #expect(status.schemaVersion == 1)
+            #expect(try await harness.job.audit(sample: 50).isClean)
+
+            // Swap two pairs' NS1 tokens: TOME's NS2 detokenize now disagrees with both rows.
+            try await harness.database.query(
+                """
+                WITH two AS (SELECT ns1_token, ns2_token FROM token_pool ORDER BY ns1_token LIMIT 2)
+                UPDATE token_pool SET ns1_token = 'x-' || token_pool.ns1_token WHERE ns1_token IN (SELECT ns1_token FROM two)
+                """
+            )
+            let audit = try await harness.job.audit(sample: 1_000)
+            #expect(audit.mismatches.count == 2)
+            #expect(audit.mismatches.allSatisfy { $0.ns2Token.hasSuffix("…") && $0.ns2Token.count <= 9 })
+        }
+    }
+}

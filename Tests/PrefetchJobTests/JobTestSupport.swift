@@ -1,0 +1,94 @@
+import DatabaseTestSupport
+import Logging
+import PoolDatabase
+import PostgresNIO
+import PrefetchJob
+import TOMEClient
+import TOMESimulator
+
+/// A job wired to a real PostgreSQL schema of its own and an in-process simulator over HTTP.
+struct JobHarness: Sendable {
+    let job: PrefetchJob
+    let database: PostgresClient
+    let simulator: RunningSimulator
+    let configuration: PrefetchJob.Configuration
+
+    func refill(_ request: RefillRequest = RefillRequest(), requestId: String = "test", deadline: ContinuousClock.Instant? = nil) async throws -> RunSummary {
+        let result = await job.handle(.refill(request), context: InvocationContext(requestId: requestId, deadline: deadline))
+        guard case .refill(let summary) = result else {
+            throw HarnessError("expected a refill summary, got \(result.json())")
+        }
+        return summary
+    }
+
+    func count(_ sql: String) async throws -> Int {
+        for try await count in try await database.query(PostgresQuery(unsafeSQL: sql)).decode(Int.self) { return count }
+        return 0
+    }
+
+    var pooled: Int { get async throws { try await count("SELECT count(*) FROM token_pool") } }
+    var runs: Int { get async throws { try await count("SELECT count(*) FROM refill_run") } }
+
+    /// Tokens that appear more than once across the pool and the assignments, in either namespace.
+    var duplicateTokens: Int {
+        get async throws {
+            try await count(
+                """
+                SELECT count(*) FROM (
+                    SELECT t FROM (SELECT ns1_token AS t FROM token_pool UNION ALL SELECT ns1_token FROM token_assignment
+                                   UNION ALL SELECT ns2_token FROM token_pool UNION ALL SELECT ns2_token FROM token_assignment) all_tokens
+                    GROUP BY t HAVING count(*) > 1) repeated
+                """
+            )
+        }
+    }
+
+    var internalTokensIssued: Int { simulator.simulator.stats.namespaces[configuration.namespaces.internalNamespace]?.tokensIssued ?? -1 }
+    var issueCalls: Int { simulator.simulator.stats.namespaces[configuration.namespaces.internalNamespace]?.calls["issue"] ?? -1 }
+
+    /// Every stored pair must agree with TOME's NS2 detokenize.
+    func auditIsClean() async throws -> Bool {
+        try await job.audit(sample: 1_000_000).isClean
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+let quietLogger = Logger(label: "test.job", factory: { _ in SwiftLogNoOpLogHandler() })
+
+/// Fast retries so fault tests spend their time on behaviour, not on backoff.
+let testRetry = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(5), maxDelay: .milliseconds(40), maxRetryAfter: .seconds(1))
+
+func withJob<Result: Sendable>(
+    isolation: TestDatabase.Isolation = .readCommitted,
+    simulator simulatorConfiguration: TOMESimulator.Configuration = .init(),
+    target: Int = 1_000,
+    batchSize: Int = 100,
+    concurrency: Int = 4,
+    retry: RetryPolicy = testRetry,
+    requestTimeout: Duration = .seconds(5),
+    tune: @Sendable (inout PrefetchJob.Configuration) -> Void = { _ in },
+    _ body: @Sendable (JobHarness) async throws -> Result
+) async throws -> Result {
+    try await TestDatabase.withIsolatedSchema(isolation: isolation) { databaseConfiguration, database in
+        try await TOMESimulator.withRunning(configuration: simulatorConfiguration) { running in
+            var configuration = PrefetchJob.Configuration(
+                database: databaseConfiguration,
+                tome: .init(baseURL: running.url, requestTimeout: requestTimeout, retry: retry),
+                poolTarget: target,
+                batchSize: batchSize,
+                concurrency: concurrency,
+                leaseTimeToLive: .seconds(6)
+            )
+            tune(&configuration)
+            let jobConfiguration = configuration
+            return try await HTTPTOMEClient.withClient(configuration: jobConfiguration.tome) { tome in
+                let job = PrefetchJob(configuration: jobConfiguration, database: database, tome: tome, logger: quietLogger)
+                return try await body(JobHarness(job: job, database: database, simulator: running, configuration: jobConfiguration))
+            }
+        }
+    }
+}
