@@ -18,7 +18,11 @@ apt_updated=no
 ensure_packages() {
   local command=$1
   shift
-  command -v "$command" >/dev/null 2>&1 && return 0
+  command -v "$command" >/dev/null 2>&1 || install_packages "$@"
+}
+
+# install_packages PACKAGE...: installs Debian packages (apt-get update once per script).
+install_packages() {
   if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then
     echo "error: $command is missing and this user cannot install $*; install them and retry" >&2
     exit 1

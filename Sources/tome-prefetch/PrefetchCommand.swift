@@ -1,0 +1,145 @@
+import ArgumentParser
+import Logging
+import PrefetchJob
+import TOMEClient
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `tome-prefetch`: keeps the pool of pre-mapped (NS1, NS2) pairs full.
+///
+/// Without a subcommand it reads events on stdin (one JSON document, or one per line) and
+/// prints one JSON result line per event; it exits 0 only if every event succeeded.
+@main
+struct PrefetchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tome-prefetch",
+        abstract: "Fill the token pool with pre-mapped (NS1, NS2) pairs.",
+        discussion: """
+            With no subcommand, events are read on stdin and one JSON result per event is printed.
+            Configuration comes from environment variables (see the README); logs go to stderr.
+            """,
+        subcommands: [RefillCommand.self, StatusCommand.self, MigrateCommand.self, AuditCommand.self]
+    )
+
+    func run() async throws {
+        let runtime = try Runtime.load()
+        let input = readAllStandardInput()
+        let events = StdinEvents.split(input)
+        guard !events.isEmpty else {
+            throw ValidationError("no event on stdin; pipe a JSON event, e.g. echo '{\"action\": \"status\"}' | tome-prefetch")
+        }
+        var allSucceeded = true
+        try await runtime.withJob { job in
+            for (index, event) in events.enumerated() {
+                let context = InvocationContext(requestId: "stdin-\(runtime.processId)-\(index + 1)")
+                let result = await job.handle(eventBytes: event, context: context)
+                print(result.json())
+                allSucceeded = allSucceeded && result.isSuccess
+            }
+        }
+        if !allSucceeded { throw ExitCode.failure }
+    }
+}
+
+struct RefillCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "refill",
+        abstract: "Run a manual refill now and print its summary.",
+        discussion: "Exit status: 0 filled, 1 partial or failed, 3 another refill holds the lease."
+    )
+
+    @Option(help: "Fill up to this many available pairs instead of POOL_TARGET.") var target: Int?
+    @Option(help: "Plan at most this many pairs in this run instead of REFILL_MAX_PAIRS.") var maxPairs: Int?
+    @Flag(help: "Plan and report only: no writes, no TOME calls.") var dryRun = false
+    @Option(help: "Why you are refilling; stored with the run.") var reason: String?
+    @Option(help: "Replaying the same key returns the first run's result.") var idempotencyKey: String?
+    @Flag(help: "Print the summary as JSON.") var json = false
+
+    func validate() throws {
+        if let target, target < 0 { throw ValidationError("--target must be 0 or more") }
+        if let maxPairs, maxPairs < 1 { throw ValidationError("--max-pairs must be at least 1") }
+    }
+
+    func run() async throws {
+        let runtime = try Runtime.load()
+        let request = RefillRequest(
+            trigger: .manual, idempotencyKey: idempotencyKey, target: target, maxPairs: maxPairs, dryRun: dryRun, reason: reason
+        )
+        let reporter = ProgressReporter()
+        let result = try await runtime.withJob { job in
+            await job.handle(
+                .refill(request),
+                context: InvocationContext(requestId: "cli-\(runtime.processId)", progress: { reporter.report($0) })
+            )
+        }
+        if json || !reporter.isTerminal {
+            print(result.json())
+        } else {
+            print(result.text())
+        }
+        if case .refill(let summary) = result, summary.status == .leaseHeld { throw ExitCode(3) }
+        if !result.isSuccess { throw ExitCode.failure }
+    }
+}
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the pool's level, its drain rate, the last runs and the lease."
+    )
+
+    @Flag(help: "Print JSON instead of text.") var json = false
+
+    func run() async throws {
+        let runtime = try Runtime.load(needsTOME: false)
+        let result = try await runtime.withJob { job in
+            await job.handle(.status, context: InvocationContext(requestId: "cli-\(runtime.processId)"))
+        }
+        print(json ? result.json() : result.text())
+        if !result.isSuccess { throw ExitCode.failure }
+    }
+}
+
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Apply schema.sql to DATABASE_URL (safe to run again)."
+    )
+
+    func run() async throws {
+        let runtime = try Runtime.load(needsTOME: false)
+        let version = try await runtime.withJob { job in try await job.migrate() }
+        print("schema is at version \(version)")
+    }
+}
+
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Check random pooled and assigned pairs against TOME's NS2 detokenize.",
+        discussion: "Exit status: 0 when every sampled pair agrees with TOME, 1 otherwise."
+    )
+
+    @Option(help: "Pairs to sample from the pool and from the assignments, each.") var sample = 100
+    @Flag(help: "Print JSON instead of text.") var json = false
+
+    func validate() throws {
+        guard (1...100_000).contains(sample) else { throw ValidationError("--sample must be between 1 and 100000") }
+    }
+
+    func run() async throws {
+        let runtime = try Runtime.load()
+        let report = try await runtime.withJob { job in try await job.audit(sample: sample) }
+        if json {
+            print(report.json())
+        } else {
+            print("checked \(report.pooledChecked) pooled and \(report.assignedChecked) assigned pairs: \(report.mismatches.count) mismatches")
+            for mismatch in report.mismatches {
+                print("  \(mismatch.table): \(mismatch.ns2Token): \(mismatch.problem)")
+            }
+        }
+        if !report.isClean { throw ExitCode.failure }
+    }
+}

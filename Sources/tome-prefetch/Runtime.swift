@@ -1,0 +1,114 @@
+import ArgumentParser
+import Logging
+import PrefetchJob
+import TOMEClient
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The configuration and logger every subcommand starts from.
+struct Runtime: Sendable {
+    let configuration: PrefetchJob.Configuration
+    let logger: Logger
+    let processId = Int(getpid())
+
+    /// Reads the environment once; a bad or missing setting stops the program naming the variable.
+    /// `needsTOME: false` lets `status` and `migrate` run with only `DATABASE_URL` set.
+    static func load(needsTOME: Bool = true) throws -> Runtime {
+        var environment = ProcessEnvironment.all()
+        if !needsTOME && environment["TOME_URL"] == nil {
+            // Never contacted by these commands; a placeholder keeps one configuration type.
+            environment["TOME_URL"] = "http://127.0.0.1:1"
+        }
+        do {
+            let level = try Logger.Level.fromEnvironment(environment)
+            let configuration = try PrefetchJob.Configuration(environment: environment)
+            return Runtime(configuration: configuration, logger: makeLogger(level: level, environment: environment))
+        } catch {
+            FileHandleOutput.standardError("tome-prefetch: \(error)\n")
+            throw ExitCode(2)
+        }
+    }
+
+    func withJob<Result: Sendable>(_ body: (PrefetchJob) async throws -> Result) async throws -> Result {
+        try await PrefetchJob.withJob(configuration: configuration, logger: logger, body)
+    }
+
+    /// JSON lines when stderr is not a terminal (or `LOG_FORMAT=json`); readable lines otherwise.
+    private static func makeLogger(level: Logger.Level, environment: [String: String]) -> Logger {
+        let format = environment["LOG_FORMAT"]?.lowercased()
+        let json = format == "json" || (format != "text" && isatty(STDERR_FILENO) == 0)
+        var logger = Logger(label: "tome-prefetch") { label -> any LogHandler in
+            json ? JSONLogHandler(label: label, level: level) : StreamLogHandler.standardError(label: label)
+        }
+        logger.logLevel = level
+        return logger
+    }
+}
+
+enum ProcessEnvironment {
+    static func all() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+}
+
+enum FileHandleOutput {
+    static func standardError(_ text: String) {
+        var bytes = Array(text.utf8)
+        _ = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+}
+
+func readAllStandardInput() -> [UInt8] {
+    var input: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
+        if count <= 0 { break }
+        input.append(contentsOf: buffer[0..<count])
+    }
+    return input
+}
+
+extension JobResult {
+    /// The result as on-call reads it in a terminal.
+    func text() -> String {
+        switch self {
+        case .status(let report):
+            return report.text()
+        case .refill(let summary):
+            var lines = ["refill \(summary.status.rawValue)\(summary.replayed ? " (replayed: the earlier run's result)" : "")"]
+            if let runId = summary.runId { lines.append("run:       \(runId)") }
+            if let before = summary.poolBefore, let after = summary.poolAfter, let target = summary.target {
+                lines.append("pool:      \(before) → \(after) of target \(target)")
+            }
+            lines.append("batches:   \(summary.batchesCommitted)/\(summary.batchesPlanned) committed, \(summary.pairsInserted) pairs inserted, \(summary.duplicatesSkipped) duplicates skipped")
+            if let resumed = summary.resumed {
+                lines.append("resumed:   \(resumed.batchesCommitted) batches of \(resumed.runIds.count) earlier runs, \(resumed.pairsInserted) pairs")
+            }
+            lines.append("TOME:      \(summary.tomeCalls) calls in \(summary.durationMs) ms")
+            if let error = summary.error { lines.append("note:      \(error)") }
+            return lines.joined(separator: "\n")
+        case .rejected(let message):
+            return "rejected: \(message)"
+        case .failed(let message):
+            return "failed: \(message)"
+        }
+    }
+}
+
+extension AuditReport {
+    func json() -> String {
+        JSONLine.encode(self)
+    }
+}
