@@ -73,6 +73,7 @@ extension DatabaseConfiguration {
     ///
     /// `sslmode` takes `disable`, `prefer` (the default) or `require` (`verify-full` and
     /// `verify-ca` are read as `require`, which verifies the certificate against the system store).
+    /// `options` takes server settings as libpq does, e.g. `options=-c%20statement_timeout%3D5000`.
     public init(url: String) throws(DatabaseURLError) {
         guard let schemeEnd = url.range(of: "://") else { throw DatabaseURLError("has no scheme (postgres://…)") }
         let scheme = url[..<schemeEnd.lowerBound]
@@ -113,6 +114,7 @@ extension DatabaseConfiguration {
         guard !username.isEmpty else { throw DatabaseURLError("names no user") }
         guard !database.isEmpty else { throw DatabaseURLError("names no database") }
         var tls = TLSMode.prefer
+        var startupParameters: [(String, String)] = []
         for item in query.split(separator: "&") {
             let pair = item.split(separator: "=", maxSplits: 1).map(String.init)
             guard pair.count == 2 else { continue }
@@ -121,10 +123,36 @@ extension DatabaseConfiguration {
             case ("sslmode", "prefer"), ("sslmode", "allow"): tls = .prefer
             case ("sslmode", "require"), ("sslmode", "verify-ca"), ("sslmode", "verify-full"): tls = .require
             case ("sslmode", _): throw DatabaseURLError("has an unknown sslmode (use disable, prefer or require)")
+            case ("options", let options): startupParameters += try Self.serverSettings(percentDecoded(Substring(options)))
             default: throw DatabaseURLError("has an unsupported parameter \"\(pair[0].prefix(32))\"")
             }
         }
-        self.init(host: host, port: port, username: username, password: password, database: database, tls: tls)
+        self.init(
+            host: host, port: port, username: username, password: password, database: database, tls: tls,
+            startupParameters: startupParameters
+        )
+    }
+
+    /// `-c name=value -c other=value` (or `--name=value`), as libpq's `options`.
+    private static func serverSettings(_ options: String) throws(DatabaseURLError) -> [(String, String)] {
+        var settings: [(String, String)] = []
+        var words = options.split(separator: " ").map(String.init)[...]
+        while let word = words.popFirst() {
+            let setting: String
+            if word == "-c", let next = words.popFirst() {
+                setting = next
+            } else if word.hasPrefix("-c") {
+                setting = String(word.dropFirst(2))
+            } else if word.hasPrefix("--") {
+                setting = String(word.dropFirst(2))
+            } else {
+                throw DatabaseURLError("has options that are not -c name=value settings")
+            }
+            let pair = setting.split(separator: "=", maxSplits: 1).map(String.init)
+            guard pair.count == 2, !pair[0].isEmpty else { throw DatabaseURLError("has an option without name=value") }
+            settings.append((pair[0], pair[1]))
+        }
+        return settings
     }
 }
 
