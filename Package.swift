@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "TOMESimulator", targets: ["TOMESimulator"]),
         .executable(name: "tome-simulator", targets: ["tome-simulator"]),
         .executable(name: "tome-prefetch", targets: ["tome-prefetch"]),
+        .library(name: "LambdaRuntime", targets: ["LambdaRuntime"]),
+        .library(name: "LambdaRuntimeEmulator", targets: ["LambdaRuntimeEmulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -25,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // The v1 wire contract: the only code the simulator shares with the client.
@@ -84,9 +87,33 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The AWS Lambda Runtime API loop, on AsyncHTTPClient (already in the job for TOME).
+        .target(
+            name: "LambdaRuntime",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // A Runtime API emulator that tests drive the real binary through.
+        .target(
+            name: "LambdaRuntimeEmulator",
+            dependencies: [
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "tome-prefetch",
             dependencies: [
+                "LambdaRuntime",
+                "PoolDatabase",
                 "PrefetchJob",
                 "TOMEClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -114,6 +141,16 @@ let package = Package(
                 "TOMEClient",
                 "TOMESimulator",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LambdaRuntimeTests",
+            dependencies: [
+                "DatabaseTestSupport",
+                "LambdaRuntimeEmulator",
+                "TOMESimulator",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strictSettings

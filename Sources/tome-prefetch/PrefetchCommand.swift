@@ -24,6 +24,15 @@ struct PrefetchCommand: AsyncParsableCommand {
     )
 
     func run() async throws {
+        let environment = ProcessEnvironment.all()
+        if let endpoint = environment["AWS_LAMBDA_RUNTIME_API"], !endpoint.isEmpty {
+            do {
+                try await LambdaMode.run(endpoint: endpoint, environment: environment)
+            } catch {
+                throw ExitCode.failure
+            }
+            return
+        }
         let runtime = try Runtime.load()
         let input = readAllStandardInput()
         let events = StdinEvents.split(input)

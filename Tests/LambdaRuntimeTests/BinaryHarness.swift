@@ -1,0 +1,112 @@
+import DatabaseTestSupport
+import Foundation
+import LambdaRuntimeEmulator
+import PoolDatabase
+import PostgresNIO
+import TOMESimulator
+
+/// The real `tome-prefetch` binary, started against the Runtime API emulator, a schema of its
+/// own in PostgreSQL and an in-process simulator.
+struct LambdaHarness: Sendable {
+    let emulator: RuntimeAPIEmulator
+    let endpoint: String
+    let database: PostgresClient
+    let databaseURL: String
+    let simulator: RunningSimulator
+
+    /// The binary that `swift build` made; `TOME_PREFETCH_BINARY` overrides it.
+    static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["TOME_PREFETCH_BINARY"] { return URL(fileURLWithPath: path) }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/tome-prefetch")
+    }
+
+    /// Starts the binary in Lambda mode with the job's settings plus `extra`.
+    func launch(_ extra: [String: String] = [:]) throws -> RunningBinary {
+        var environment = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "AWS_LAMBDA_RUNTIME_API": endpoint,
+            "DATABASE_URL": databaseURL,
+            "TOME_URL": simulator.url,
+            "POOL_TARGET": "1000",
+            "TOME_BATCH_SIZE": "100",
+            "TOME_CONCURRENCY": "4",
+            "LOG_LEVEL": "debug",
+        ]
+        environment.merge(extra) { $1 }
+        return try RunningBinary(executable: Self.binary, environment: environment)
+    }
+
+    func count(_ sql: String) async throws -> Int {
+        for try await count in try await database.query(PostgresQuery(unsafeSQL: sql)).decode(Int.self) { return count }
+        return 0
+    }
+}
+
+/// A child process whose stderr is kept, for assertions about its logs.
+final class RunningBinary: @unchecked Sendable {
+    let process = Process()
+    private let errorFile: URL
+
+    init(executable: URL, environment: [String: String]) throws {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            throw HarnessFailure("\(executable.path) is not built; run `swift build` first (scripts/test does)")
+        }
+        errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("tome-prefetch-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        process.executableURL = executable
+        process.environment = environment
+        process.standardError = try FileHandle(forWritingTo: errorFile)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    var logLines: [String] {
+        ((try? String(contentsOf: errorFile, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    /// Waits up to `timeout` for the process to exit; returns its status, or nil if it is still running.
+    func waitForExit(timeout: Duration) async -> Int32? {
+        let limit = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < limit {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    func signal(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    func stop() async {
+        if process.isRunning {
+            process.terminate()
+            _ = await waitForExit(timeout: .seconds(5))
+        }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: errorFile)
+    }
+}
+
+struct HarnessFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+func withLambdaHarness<Result: Sendable>(
+    simulator: TOMESimulator.Configuration = .init(),
+    _ body: @Sendable (LambdaHarness) async throws -> Result
+) async throws -> Result {
+    try await TestDatabase.withIsolatedSchema { configuration, database in
+        let schema = configuration.startupParameters.first { $0.0 == "search_path" }?.1 ?? "public"
+        let url = "postgres://\(configuration.username):\(configuration.password ?? "")@\(configuration.host):\(configuration.port)/\(configuration.database)"
+            + "?sslmode=\(configuration.tls.rawValue)&options=-c%20search_path%3D\(schema)"
+        return try await TOMESimulator.withRunning(configuration: simulator) { running in
+            let emulator = RuntimeAPIEmulator()
+            return try await emulator.withServer { endpoint in
+                try await body(LambdaHarness(emulator: emulator, endpoint: endpoint, database: database, databaseURL: url, simulator: running))
+            }
+        }
+    }
+}
