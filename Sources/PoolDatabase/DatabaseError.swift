@@ -12,7 +12,14 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible {
     public let operation: String
     public let underlying: any Error
 
-    public init(operation: String, underlying: any Error) {
+    public init(operation: String, underlying error: any Error) {
+        // withTransaction wraps what failed (BEGIN, the work, COMMIT); what matters is inside.
+        var underlying = error
+        if let transaction = error as? PostgresTransactionError,
+            let cause = transaction.closureError ?? transaction.commitError ?? transaction.beginError
+        {
+            underlying = cause
+        }
         self.operation = operation
         self.underlying = underlying
         if let error = underlying as? PSQLError {

@@ -24,12 +24,13 @@ extension PostgresClient {
 /// or, when `retryConnectionErrors` is set because `work` is idempotent, a broken connection.
 ///
 /// The whole unit of work is retried, never a statement inside a transaction. Attempts are
-/// bounded and spaced with jittered backoff, so a storm of conflicts does not become a livelock.
+/// bounded and spaced with jittered backoff, so a storm of conflicts does not become a livelock;
+/// ten attempts ride out the conflicts of dozens of concurrent reservers under serializable isolation.
 /// Each attempt may take `attemptTimeout`; a timeout is not retried, because the pool spent
 /// that time trying to connect already.
 public func withDatabaseRetry<Result: Sendable>(
     operation: String,
-    maxAttempts: Int = 5,
+    maxAttempts: Int = 10,
     retryConnectionErrors: Bool = false,
     attemptTimeout: Duration = .seconds(10),
     logger: Logger,
