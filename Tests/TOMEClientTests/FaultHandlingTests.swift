@@ -111,13 +111,16 @@ struct FaultHandlingTests {
 
     @Test func rateLimitAnswers429ThenRecovers() async throws {
         var settings = FaultSettings()
-        settings.rateLimitPerSecond = 5
+        settings.rateLimitPerSecond = 4
         settings.retryAfterSeconds = 0.05
-        let retry = RetryPolicy(maxAttempts: 20, baseDelay: .milliseconds(20), maxDelay: .milliseconds(200))
+        let retry = RetryPolicy(maxAttempts: 30, baseDelay: .milliseconds(20), maxDelay: .milliseconds(200), maxRetryAfter: .seconds(2))
         try await withSimulatorAndClient(simulator: .init(faults: settings), retry: retry) { running, client in
-            for index in 0..<12 {
-                let tokens = try await client.issueTokens(namespace: "NS1", count: 1, requestId: "rl\(index)")
-                #expect(tokens.count == 1)
+            // Twelve calls at once against a bucket of four: some must be told to wait.
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<12 {
+                    group.addTask { try await client.issueTokens(namespace: "NS1", count: 1, requestId: "rl\(index)").count }
+                }
+                for try await count in group { #expect(count == 1) }
             }
             #expect((running.simulator.stats.faults["429"] ?? 0) > 0)
             #expect(running.simulator.stats.namespaces["NS1"]?.tokensIssued == 12)
@@ -125,8 +128,8 @@ struct FaultHandlingTests {
     }
 
     @Test func hangTimesOutAndTheRetrySucceedsWithTheSameTokens() async throws {
-        try await withSimulatorAndClient(requestTimeout: .milliseconds(300)) { running, client in
-            try running.simulator.setFaults(nextFaults(["hang"], hangMs: 3_000))
+        try await withSimulatorAndClient(requestTimeout: .seconds(1)) { running, client in
+            try running.simulator.setFaults(nextFaults(["hang"], hangMs: 5_000))
             let tokens = try await client.issueTokens(namespace: "NS1", count: 7, requestId: "hung")
             #expect(tokens.count == 7)
             #expect(running.simulator.stats.namespaces["NS1"]?.tokensIssued == 7)
