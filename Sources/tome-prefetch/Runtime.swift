@@ -26,7 +26,7 @@ struct Runtime: Sendable {
             let configuration = try PrefetchJob.Configuration(environment: environment)
             return Runtime(configuration: configuration, logger: makeLogger(level: level, environment: environment))
         } catch {
-            FileHandleOutput.standardError("tome-prefetch: \(error)\n")
+            ProcessEnvironment.writeToStandardError("tome-prefetch: \(error)\n")
             throw ExitCode(2)
         }
     }
@@ -47,27 +47,7 @@ struct Runtime: Sendable {
     }
 }
 
-enum ProcessEnvironment {
-    static func all() -> [String: String] {
-        var result: [String: String] = [:]
-        var pointer = environ
-        while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            pointer += 1
-        }
-        return result
-    }
-}
 
-enum FileHandleOutput {
-    static func standardError(_ text: String) {
-        var bytes = Array(text.utf8)
-        _ = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
-    }
-}
 
 func readAllStandardInput() -> [UInt8] {
     var input: [UInt8] = []
