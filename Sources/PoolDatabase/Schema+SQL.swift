@@ -11,6 +11,7 @@ extension Schema {
 -- Statements end with a semicolon at the end of a line; `tome-prefetch migrate` splits on that.
 --
 -- Version 1: the pool, assignments, refill runs and batches, and the refill lease.
+-- Version 2: a random claim key that spreads reservations over the pool; the card app's cards.
 
 CREATE TABLE IF NOT EXISTS schema_version (
     version     INT PRIMARY KEY,
@@ -93,6 +94,33 @@ CREATE TABLE IF NOT EXISTS refill_lease (
 
 INSERT INTO schema_version (version, description)
 VALUES (1, 'pool, assignments, refill runs and batches, refill lease')
+ON CONFLICT (version) DO NOTHING;
+
+-- Version 2.
+
+-- Reservations start at a random claim key instead of the oldest pair: concurrent reservers
+-- rarely meet on the same rows, and the dead rows that claimed pairs leave behind (until
+-- vacuum) are spread thinly over the index rather than piled up where every claim starts.
+ALTER TABLE token_pool ADD COLUMN IF NOT EXISTS claim_key BIGINT NOT NULL
+    DEFAULT (floor(random() * 9000000000000000000))::BIGINT;
+
+CREATE INDEX IF NOT EXISTS token_pool_claim_key_idx ON token_pool (claim_key);
+
+-- The card app's cards. A card's tokens are those of its token_assignment row, written in the
+-- same transaction. An Idempotency-Key with the hash of its request makes creation retry-safe.
+CREATE TABLE IF NOT EXISTS card (
+    card_id          TEXT PRIMARY KEY,
+    customer_id      TEXT NOT NULL,
+    ns1_token        TEXT NOT NULL UNIQUE,
+    ns2_token        TEXT NOT NULL UNIQUE,
+    token_source     TEXT NOT NULL CHECK (token_source IN ('pool', 'tome')),
+    idempotency_key  TEXT UNIQUE,
+    request_hash     TEXT,
+    created_at       TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+INSERT INTO schema_version (version, description)
+VALUES (2, 'claim key on token_pool, card table')
 ON CONFLICT (version) DO NOTHING;
 """#
 }

@@ -2,6 +2,7 @@ import DatabaseTestSupport
 import Logging
 import PoolDatabase
 import PostgresNIO
+import PoolDatabase
 import PrefetchJob
 import Testing
 import TOMEClient
@@ -122,7 +123,7 @@ struct FailurePathTests {
             #expect(status.lastRuns.first?.reason == "first fill")
             #expect(status.lastRuns.first?.batchesCommitted == 2)
             #expect(status.leaseHolder == nil)
-            #expect(status.schemaVersion == 1)
+            #expect(status.schemaVersion == Schema.version)
             #expect(try await harness.job.audit(sample: 50).isClean)
 
             // Swap two pairs' NS1 tokens: TOME's NS2 detokenize now disagrees with both rows.

@@ -16,10 +16,10 @@ struct SchemaTests {
     func applyingTheSchemaTwiceChangesNothing(isolation: TestDatabase.Isolation) async throws {
         try await TestDatabase.withIsolatedSchema(isolation: isolation) { _, client in
             let before = try await tableShapes(client)
-            #expect(try await Schema.migrate(client, logger: TestDatabase.quietLogger) == 1)
+            #expect(try await Schema.migrate(client, logger: TestDatabase.quietLogger) == Schema.version)
             #expect(try await tableShapes(client) == before)
             #expect(before.contains("token_pool.ns1_token"))
-            for table in ["token_pool", "token_assignment", "refill_run", "refill_batch", "refill_lease"] {
+            for table in ["token_pool", "token_assignment", "refill_run", "refill_batch", "refill_lease", "card"] {
                 #expect(before.contains { $0.hasPrefix(table + ".") }, "\(table) is missing")
             }
         }
