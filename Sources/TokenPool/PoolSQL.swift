@@ -1,0 +1,59 @@
+import PostgresNIO
+
+/// The statements of the pool-reservation library, in one place.
+enum PoolSQL {
+    /// Claims one available pair and records its assignment, in one statement (one round trip).
+    ///
+    /// Why this shape:
+    /// - The claim starts at a random `claim_key` and takes the next key up (`token_pool_claim_key_idx`).
+    ///   Reservers that run at once start at different places, so they rarely want the same row,
+    ///   and `SKIP LOCKED` passes over the few that are taken instead of queueing behind them.
+    ///   Claimed rows stay behind as dead tuples until vacuum; spread over the whole key range,
+    ///   each claim steps over a handful of them rather than over every row claimed since the
+    ///   last vacuum, as an `ORDER BY fetched_at` claim would.
+    /// - `DELETE … RETURNING` feeding `INSERT INTO token_assignment` moves the pair in one
+    ///   statement inside the caller's transaction: the pair is in exactly one table at any
+    ///   time, and a rollback puts it back.
+    /// - On CockroachDB the same statement works (it supports `FOR UPDATE SKIP LOCKED` in recent
+    ///   versions); deleted rows leave MVCC tombstones until garbage collection, which the random
+    ///   start spreads the same way, and contention surfaces as 40001, which callers retry.
+    static func claim(cardId: String, startKey: Int64, upward: Bool) -> PostgresQuery {
+        let range = upward ? "claim_key >= " : "claim_key < "
+        return PostgresQuery(
+            unsafeSQL: """
+                WITH claimed AS (
+                    DELETE FROM token_pool
+                    WHERE ns1_token = (
+                        SELECT ns1_token FROM token_pool
+                        WHERE \(range)$2 AND (expires_at IS NULL OR expires_at > now())
+                        ORDER BY claim_key
+                        LIMIT 1
+                        FOR UPDATE SKIP LOCKED)
+                    RETURNING ns1_token, ns2_token, run_id, batch_no
+                )
+                INSERT INTO token_assignment (ns2_token, ns1_token, card_id, source, run_id, batch_no)
+                SELECT ns2_token, ns1_token, $1, 'pool', run_id, batch_no FROM claimed
+                RETURNING ns1_token, ns2_token
+                """,
+            binds: binds(cardId, startKey)
+        )
+    }
+
+    static func recordMinted(cardId: String, pair: (ns1: String, ns2: String)) -> PostgresQuery {
+        """
+        INSERT INTO token_assignment (ns2_token, ns1_token, card_id, source)
+        VALUES (\(pair.ns2), \(pair.ns1), \(cardId), 'tome')
+        """
+    }
+
+    static func lookup(ns2Token: String) -> PostgresQuery {
+        "SELECT ns1_token FROM token_assignment WHERE ns2_token = \(ns2Token)"
+    }
+
+    private static func binds(_ cardId: String, _ startKey: Int64) -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2)
+        bindings.append(cardId)
+        bindings.append(startKey)
+        return bindings
+    }
+}

@@ -1,0 +1,124 @@
+public import Logging
+import Metrics
+public import PoolDatabase
+public import PostgresNIO
+public import TOMEClient
+
+/// Approach 2's reservation library: a new card takes a pre-mapped (NS1, NS2) pair from the
+/// pool inside the caller's transaction, with no TOME call; an empty pool falls back to minting
+/// a pair through approach 1; detokenizing an NS2 reference is a primary-key lookup.
+public struct TokenPool: Sendable {
+    let database: PostgresClient
+    let dual: DualNamespaceClient
+    let logger: Logger
+    let fallbackLog: FallbackLog
+
+    public init(database: PostgresClient, dual: DualNamespaceClient, logger: Logger = HTTPTOMEClient.disabledLogger) {
+        self.database = database
+        self.dual = dual
+        self.logger = logger
+        self.fallbackLog = FallbackLog(interval: .seconds(60))
+    }
+
+    /// Consumes one pair for `cardId` on `connection`, which must be inside the caller's
+    /// transaction: the card row and the pair's consumption then commit or roll back together,
+    /// so a crash or a rollback returns the pair, and no pair is ever handed out twice.
+    ///
+    /// One round trip when the pool has pairs. When it is empty, a pair is minted in TOME
+    /// (NS1 issue, NS2 tokenize) and recorded the same way with source `tome`.
+    public func reserve(cardId: String, on connection: PostgresConnection) async throws -> Reservation {
+        let startKey = Int64.random(in: 0..<9_000_000_000_000_000_000)
+        // Upward from the random key first; only when nothing is above it (rare) wrap around.
+        var pair = try await claim(cardId: cardId, startKey: startKey, upward: true, on: connection)
+        if pair == nil {
+            pair = try await claim(cardId: cardId, startKey: startKey, upward: false, on: connection)
+        }
+        if let pair {
+            Counter(label: "tome_pool.reservations", dimensions: [("source", "pool")]).increment()
+            return Reservation(pair: pair, source: .pool)
+        }
+        return try await mintFallback(cardId: cardId, on: connection)
+    }
+
+    /// The NS1 token of an NS2 reference: from the assignments, or else from TOME's NS2
+    /// detokenize (and the answer says which). Nil when neither knows the reference.
+    public func detokenize(ns2Token: String) async throws -> Detokenized? {
+        do {
+            for try await ns1 in try await database.query(PoolSQL.lookup(ns2Token: ns2Token), logger: logger).decode(String.self) {
+                Counter(label: "tome_pool.detokenizations", dimensions: [("source", "database")]).increment()
+                return Detokenized(ns1Token: ns1, source: .database)
+            }
+        } catch {
+            throw DatabaseError(operation: "look up an NS2 reference", underlying: error)
+        }
+        // Not ours: a card created before the pool, or elsewhere. TOME is the source of truth.
+        guard let ns1 = try await dual.resolve(reference: ns2Token) else {
+            Counter(label: "tome_pool.detokenizations", dimensions: [("source", "unknown")]).increment()
+            return nil
+        }
+        Counter(label: "tome_pool.detokenizations", dimensions: [("source", "tome")]).increment()
+        return Detokenized(ns1Token: ns1, source: .tome)
+    }
+
+    /// The pool's level and drain, as `tome-prefetch status` reports them.
+    public func statistics() async throws -> PoolStatistics {
+        try await PoolStatistics.read(database, logger: logger)
+    }
+
+    private func claim(cardId: String, startKey: Int64, upward: Bool, on connection: PostgresConnection) async throws -> TokenPair? {
+        let rows = try await connection.query(PoolSQL.claim(cardId: cardId, startKey: startKey, upward: upward), logger: logger)
+        for try await (ns1, ns2) in rows.decode((String, String).self) {
+            return TokenPair(ns1Token: ns1, ns2Token: ns2)
+        }
+        return nil
+    }
+
+    private func mintFallback(cardId: String, on connection: PostgresConnection) async throws -> Reservation {
+        Counter(label: "tome_pool.fallbacks").increment()
+        if let suppressed = fallbackLog.shouldLog() {
+            logger.warning(
+                "the token pool is empty: minting pairs straight from TOME",
+                metadata: ["fallbacks_since_last_report": "\(suppressed)"]
+            )
+        }
+        // The card id keys the TOME request, so a retried creation of this card reuses its tokens.
+        let pair = try await dual.mintPair(requestId: "card-\(cardId)")
+        try await connection.query(PoolSQL.recordMinted(cardId: cardId, pair: (pair.ns1Token, pair.ns2Token)), logger: logger)
+        Counter(label: "tome_pool.reservations", dimensions: [("source", "tome")]).increment()
+        return Reservation(pair: pair, source: .tome)
+    }
+}
+
+/// A reserved pair and where it came from.
+public struct Reservation: Sendable, Equatable {
+    public enum Source: String, Sendable, Codable {
+        /// Taken from the pre-fetched pool: no TOME call.
+        case pool
+        /// Minted through TOME because the pool was empty.
+        case tome
+    }
+
+    public var pair: TokenPair
+    public var source: Source
+
+    public init(pair: TokenPair, source: Source) {
+        self.pair = pair
+        self.source = source
+    }
+}
+
+/// The NS1 token an NS2 reference stands for, and who said so.
+public struct Detokenized: Sendable, Equatable {
+    public enum Source: String, Sendable, Codable {
+        case database
+        case tome
+    }
+
+    public var ns1Token: String
+    public var source: Source
+
+    public init(ns1Token: String, source: Source) {
+        self.ns1Token = ns1Token
+        self.source = source
+    }
+}
