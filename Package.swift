@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "TOMESimulator", targets: ["TOMESimulator"]),
         .executable(name: "tome-simulator", targets: ["tome-simulator"]),
         .executable(name: "tome-prefetch", targets: ["tome-prefetch"]),
+        .library(name: "TokenPool", targets: ["TokenPool"]),
+        .executable(name: "card-app", targets: ["card-app"]),
         .library(name: "LambdaRuntime", targets: ["LambdaRuntime"]),
         .library(name: "LambdaRuntimeEmulator", targets: ["LambdaRuntimeEmulator"]),
     ],
@@ -28,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // Prometheus text for the card app's /metrics, fed by swift-metrics (Hummingbird's and ours).
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // The v1 wire contract: the only code the simulator shares with the client.
@@ -87,6 +91,50 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Approach 2's reservation library: never Hummingbird, never the job.
+        .target(
+            name: "TokenPool",
+            dependencies: [
+                "PoolDatabase",
+                "TOMEClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "CardService",
+            dependencies: [
+                "PoolDatabase",
+                "TOMEClient",
+                "TokenPool",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "card-app",
+            dependencies: [
+                "CardService",
+                "PoolDatabase",
+                "TOMEClient",
+                "TokenPool",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The AWS Lambda Runtime API loop, on AsyncHTTPClient (already in the job for TOME).
         .target(
             name: "LambdaRuntime",
@@ -142,6 +190,39 @@ let package = Package(
                 "TOMESimulator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TokenPoolTests",
+            dependencies: [
+                "DatabaseTestSupport",
+                "PoolDatabase",
+                "TOMEClient",
+                "TOMESimulator",
+                "TokenPool",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "CardServiceTests",
+            dependencies: [
+                "CardService",
+                "DatabaseTestSupport",
+                "PoolDatabase",
+                "TOMEClient",
+                "TOMESimulator",
+                "TokenPool",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSettings
         ),

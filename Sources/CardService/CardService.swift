@@ -1,0 +1,37 @@
+public import Hummingbird
+public import Logging
+public import PostgresNIO
+public import Prometheus
+public import TokenPool
+
+/// The card service's HTTP application: cards, detokenize, health and metrics.
+public enum CardService {
+    public struct Configuration: Sendable {
+        /// The bearer token every `/v1` route requires (`CARD_APP_TOKEN`).
+        public var authToken: String
+        /// The largest request body accepted. Default 16 KiB: a card request is tens of bytes.
+        public var maxBodyBytes: Int
+
+        public init(authToken: String, maxBodyBytes: Int = 16 * 1024) {
+            self.authToken = authToken
+            self.maxBodyBytes = maxBodyBytes
+        }
+    }
+
+    public static func makeRouter(
+        configuration: Configuration,
+        database: PostgresClient,
+        pool: TokenPool,
+        registry: PrometheusCollectorRegistry,
+        logger: Logger
+    ) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: ErrorMiddleware())
+        OperationsRoutes(database: database, registry: registry, logger: logger).add(to: router)
+        let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(token: configuration.authToken))
+        CardRoutes(store: CardStore(database: database, pool: pool, logger: logger), pool: pool, maxBodyBytes: configuration.maxBodyBytes)
+            .add(to: v1)
+        return router
+    }
+}

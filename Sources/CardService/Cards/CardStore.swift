@@ -1,0 +1,99 @@
+import Logging
+import PoolDatabase
+import PostgresNIO
+import TOMEClient
+import TokenPool
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Creates and reads cards; a new card reserves its pair in the same transaction as its row.
+struct CardStore: Sendable {
+    let database: PostgresClient
+    let pool: TokenPool
+    let logger: Logger
+
+    /// The card and whether it was created now (false: an earlier request with the same key made it).
+    func create(_ request: CreateCardRequest, idempotencyKey: String?) async throws -> (card: Card, created: Bool) {
+        if let idempotencyKey, let existing = try await existing(idempotencyKey: idempotencyKey, request: request) {
+            return (existing, false)
+        }
+        // Chosen once, outside the retries: a retried transaction asks TOME (on fallback) with the
+        // same card id, so it gets the same tokens back instead of minting new ones.
+        let cardId = "card_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let pool = pool
+        let database = database
+        let logger = logger
+        let card: Card?
+        do {
+            card = try await withDatabaseRetry(operation: "create a card", logger: logger) {
+            try await database.withTransaction(logger: logger) { connection in
+                let reservation = try await pool.reserve(cardId: cardId, on: connection)
+                let rows = try await connection.query(
+                    CardSQL.insert(
+                        cardId: cardId, customerId: request.customerId, ns1: reservation.pair.ns1Token,
+                        ns2: reservation.pair.ns2Token, source: reservation.source.rawValue,
+                        idempotencyKey: idempotencyKey, fingerprint: idempotencyKey == nil ? nil : request.fingerprint
+                    ),
+                    logger: logger
+                )
+                for try await createdAt in rows.decode(Date.self) {
+                    return Card(
+                        cardId: cardId, customerId: request.customerId, ns1Token: reservation.pair.ns1Token,
+                        ns2Token: reservation.pair.ns2Token, tokenSource: reservation.source.rawValue, createdAt: createdAt
+                    )
+                }
+                // Another request with the same key won the race: undo ours, so the pair goes back.
+                throw IdempotencyRace()
+            }
+            }
+        } catch where error.underlying is IdempotencyRace {
+            if let idempotencyKey, let existing = try await existing(idempotencyKey: idempotencyKey, request: request) {
+                return (existing, false)
+            }
+            throw error
+        }
+        if let card { return (card, true) }
+        throw APIError(.internalServerError, code: "internal", message: "internal error")
+    }
+
+    func find(cardId: String) async throws -> Card? {
+        try await cards(CardSQL.find(cardId: cardId)).first
+    }
+
+    private func existing(idempotencyKey: String, request: CreateCardRequest) async throws -> Card? {
+        let rows: PostgresRowSequence
+        do {
+            rows = try await database.query(CardSQL.find(idempotencyKey: idempotencyKey), logger: logger)
+        } catch {
+            throw DatabaseError(operation: "look up an Idempotency-Key", underlying: error)
+        }
+        for try await row in rows.decode((String, String, String, String, String, Date, String?).self) {
+            guard row.6 == request.fingerprint else {
+                throw APIError(
+                    .unprocessableContent, code: "idempotency_key_reused",
+                    message: "this Idempotency-Key was used with a different request body"
+                )
+            }
+            return Card(cardId: row.0, customerId: row.1, ns1Token: row.2, ns2Token: row.3, tokenSource: row.4, createdAt: row.5)
+        }
+        return nil
+    }
+
+    private func cards(_ query: PostgresQuery) async throws -> [Card] {
+        do {
+            var cards: [Card] = []
+            for try await row in try await database.query(query, logger: logger).decode((String, String, String, String, String, Date).self) {
+                cards.append(Card(cardId: row.0, customerId: row.1, ns1Token: row.2, ns2Token: row.3, tokenSource: row.4, createdAt: row.5))
+            }
+            return cards
+        } catch {
+            throw DatabaseError(operation: "read a card", underlying: error)
+        }
+    }
+}
+
+struct IdempotencyRace: Error {}

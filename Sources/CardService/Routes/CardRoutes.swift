@@ -1,0 +1,102 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import PoolDatabase
+import TOMEClient
+import TokenPool
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// `POST /v1/cards`, `GET /v1/cards/{cardId}` and `POST /v1/detokenize`.
+struct CardRoutes<Context: RequestContext> {
+    let store: CardStore
+    let pool: TokenPool
+    let maxBodyBytes: Int
+
+    func add(to group: RouterGroup<Context>) {
+        group.post("cards", use: create)
+        group.get("cards/{cardId}", use: read)
+        group.post("detokenize", use: detokenize)
+    }
+
+    @Sendable func create(_ request: Request, context: Context) async throws -> EditedResponse<Card> {
+        let body = try await decode(CreateCardRequest.self, from: request)
+        let key = try idempotencyKey(request)
+        do {
+            let (card, created) = try await store.create(body, idempotencyKey: key)
+            return EditedResponse(status: created ? .created : .ok, response: card)
+        } catch let error as DatabaseError {
+            throw Self.unavailable(error, context: context)
+        }
+    }
+
+    @Sendable func read(_ request: Request, context: Context) async throws -> Card {
+        let cardId = try context.parameters.require("cardId")
+        guard cardId.utf8.count <= 64, cardId.utf8.allSatisfy({ $0 < 0x80 }) else {
+            throw APIError.badRequest("cardId is not a card id")
+        }
+        do {
+            guard let card = try await store.find(cardId: cardId) else { throw APIError.notFound("no card with this id") }
+            return card
+        } catch let error as DatabaseError {
+            throw Self.unavailable(error, context: context)
+        }
+    }
+
+    @Sendable func detokenize(_ request: Request, context: Context) async throws -> DetokenizeResponse {
+        let body = try await decode(DetokenizeRequest.self, from: request)
+        do {
+            guard let answer = try await pool.detokenize(ns2Token: body.ns2Token) else {
+                throw APIError.notFound("neither the pool nor TOME knows this reference")
+            }
+            return DetokenizeResponse(ns1Token: answer.ns1Token, source: answer.source.rawValue)
+        } catch let error as DatabaseError {
+            throw Self.unavailable(error, context: context)
+        } catch let error as DualNamespaceError {
+            context.logger.error("TOME detokenize failed", metadata: ["error": "\(error)"])
+            throw APIError.unavailable("the reference is not in the database and TOME is unavailable")
+        }
+    }
+
+    /// Reads at most `maxBodyBytes` and decodes JSON, with a 400 that says what is wrong.
+    private func decode<Body: Decodable>(_ type: Body.Type, from request: Request) async throws -> Body {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: maxBodyBytes)
+        } catch {
+            throw APIError(.contentTooLarge, code: "body_too_large", message: "the body is larger than \(maxBodyBytes) bytes")
+        }
+        do {
+            return try JSONDecoder().decode(type, from: Data(buffer.readableBytesView))
+        } catch let error as APIError {
+            throw error
+        } catch let DecodingError.dataCorrupted(context) where context.underlyingError is APIError {
+            throw context.underlyingError as! APIError
+        } catch {
+            throw APIError.badRequest("the body is not a JSON object of the expected shape")
+        }
+    }
+
+    private func idempotencyKey(_ request: Request) throws -> String? {
+        guard let key = request.headers[HTTPField.Name("Idempotency-Key")!] else { return nil }
+        guard (1...255).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x21 && $0.value < 0x7F }) else {
+            throw APIError.badRequest("Idempotency-Key must be 1 to 255 printable ASCII characters")
+        }
+        return key
+    }
+
+    /// The database or TOME (on fallback) failed: 503, so clients retry, with the cause logged.
+    static func unavailable(_ error: DatabaseError, context: Context) -> APIError {
+        if error.underlying is DualNamespaceError {
+            context.logger.error("the pool is empty and TOME failed", metadata: ["error": "\(error.underlying)"])
+            return APIError.unavailable("no token pair available: the pool is empty and TOME is unavailable")
+        }
+        context.logger.error("database failure", metadata: ["error": "\(error)"])
+        return APIError.unavailable("the card database is unavailable")
+    }
+}

@@ -1,0 +1,53 @@
+import Hummingbird
+import Logging
+import Metrics
+import PoolDatabase
+import PostgresNIO
+import Prometheus
+
+/// `GET /health/live`, `GET /health/ready` and `GET /metrics`: no authentication, no tokens.
+struct OperationsRoutes<Context: RequestContext> {
+    let database: PostgresClient
+    let registry: PrometheusCollectorRegistry
+    let logger: Logger
+
+    func add(to router: Router<Context>) {
+        router.get("health/live") { _, _ in Status(status: "live") }
+        router.get("health/ready", use: ready)
+        router.get("metrics", use: metrics)
+    }
+
+    /// Ready when the database answers within 2 s; otherwise 503, so the load balancer looks elsewhere.
+    @Sendable func ready(_ request: Request, context: Context) async throws -> Status {
+        let database = database
+        do {
+            try await withTimeout(.seconds(2)) {
+                _ = try await database.query("SELECT 1")
+            }
+            return Status(status: "ready")
+        } catch {
+            context.logger.warning("not ready: the database does not answer", metadata: ["error": "\(DatabaseError(operation: "check readiness", underlying: error))"])
+            throw APIError.unavailable("the database does not answer")
+        }
+    }
+
+    /// Prometheus text. The pool level is read at scrape time (one count), so it is never stale.
+    @Sendable func metrics(_ request: Request, context: Context) async throws -> Response {
+        let database = database
+        let logger = logger
+        if let available = try? await withTimeout(.seconds(2), { try await PoolStatistics.availableCount(database, logger: logger) }) {
+            Gauge(label: "tome_pool.available_pairs").record(available)
+        }
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: buffer))
+        )
+    }
+
+    struct Status: ResponseEncodable {
+        var status: String
+    }
+}

@@ -1,0 +1,93 @@
+import CardService
+import DatabaseTestSupport
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Metrics
+import PostgresNIO
+import Prometheus
+import TOMEClient
+import TOMESimulator
+import TokenPool
+
+/// One registry for the test process: swift-metrics can be bootstrapped only once.
+let testRegistry: PrometheusCollectorRegistry = {
+    let registry = PrometheusCollectorRegistry()
+    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    return registry
+}()
+
+let testToken = "test-token-0123456789abcdef"
+
+struct CardAppHarness: Sendable {
+    let client: any TestClientProtocol
+    let database: PostgresClient
+    let simulator: RunningSimulator
+    let dual: DualNamespaceClient
+
+    func send(
+        _ method: HTTPRequest.Method, _ uri: String, json: String? = nil, token: String? = testToken, headers extra: HTTPFields = [:]
+    ) async throws -> TestResponse {
+        var headers = extra
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        if json != nil { headers[.contentType] = "application/json" }
+        return try await client.execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+    }
+
+    func fill(_ count: Int) async throws {
+        let pairs = try await dual.mintPairs(count: count, requestId: "fill-\(UInt32.random(in: 0...UInt32.max))")
+        try await database.query(
+            """
+            INSERT INTO token_pool (ns1_token, ns2_token, run_id, batch_no)
+            SELECT a, b, 'test-run', 0 FROM UNNEST(\(pairs.map(\.ns1Token))::TEXT[], \(pairs.map(\.ns2Token))::TEXT[]) AS p (a, b)
+            """
+        )
+    }
+}
+
+func withCardApp<Result: Sendable>(_ body: @Sendable (CardAppHarness) async throws -> Result) async throws -> Result {
+    _ = testRegistry
+    return try await TestDatabase.withIsolatedSchema { _, database in
+        try await TOMESimulator.withRunning { running in
+            try await HTTPTOMEClient.withClient(configuration: .init(baseURL: running.url)) { tome in
+                let dual = DualNamespaceClient(tome: tome)
+                let pool = TokenPool(database: database, dual: dual)
+                let router = CardService.makeRouter(
+                    configuration: .init(authToken: testToken), database: database, pool: pool, registry: testRegistry,
+                    logger: TestDatabase.quietLogger
+                )
+                let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+                return try await app.test(.live) { client in
+                    try await body(CardAppHarness(client: client, database: database, simulator: running, dual: dual))
+                }
+            }
+        }
+    }
+}
+
+struct CardBody: Decodable {
+    var cardId: String
+    var customerId: String
+    var ns1Token: String
+    var ns2Token: String
+    var tokenSource: String
+    var createdAt: String
+}
+
+struct ErrorBody: Decodable {
+    struct Detail: Decodable {
+        var code: String
+        var message: String
+    }
+
+    var error: Detail
+}
+
+extension TestResponse {
+    func decode<Body: Decodable>(_ type: Body.Type) throws -> Body {
+        try JSONDecoder().decode(type, from: Data(body.readableBytesView))
+    }
+
+    var text: String { String(buffer: body) }
+}
