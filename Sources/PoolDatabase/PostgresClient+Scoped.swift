@@ -12,8 +12,15 @@ extension PostgresClient {
         _ body: (PostgresClient) async throws -> Result
     ) async throws -> Result {
         let client = PostgresClient(configuration: configuration.makeClientConfiguration(), backgroundLogger: logger)
+        let (started, signal) = AsyncStream.makeStream(of: Void.self)
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            group.addTask {
+                signal.finish()
+                await client.run()
+            }
+            // Queries made before run() starts work, but PostgresNIO warns about each of them.
+            for await _ in started {}
+            await Task.yield()
             defer { group.cancelAll() }
             return try await body(client)
         }

@@ -21,7 +21,12 @@ final class TokenVault: Sendable {
     private struct State {
         var namespaces: [String: Namespace]
         var allTokens: Set<String> = []
-        var generator = SystemRandomNumberGenerator()
+        // Seeded once from the system: one getrandom call per character made token minting
+        // the simulator's bottleneck. Simulator tokens need to be unique, not unguessable.
+        var generator: SplitMix64 = {
+            var system = SystemRandomNumberGenerator()
+            return SplitMix64(seed: system.next())
+        }()
     }
 
     let namespaceNames: [String]
@@ -121,8 +126,17 @@ final class TokenVault: Sendable {
         let prefix = namespace.lowercased() + "_"
         while true {
             var token = prefix
-            for _ in 0..<22 {
-                token.append(alphabet[Int.random(in: 0..<alphabet.count, using: &state.generator)])
+            token.reserveCapacity(prefix.utf8.count + 22)
+            // Up to ten base62 digits from each 64-bit draw (62^10 < 2^64).
+            var remaining = 22
+            while remaining > 0 {
+                var bits = state.generator.next()
+                let digits = min(10, remaining)
+                for _ in 0..<digits {
+                    token.append(alphabet[Int(bits % 62)])
+                    bits /= 62
+                }
+                remaining -= digits
             }
             if state.allTokens.insert(token).inserted { return token }
         }
