@@ -17,6 +17,8 @@ extension TOMESimulator {
         public var faults: FaultSettings
         /// Seeds the fault dice, so that a run serves the same faults again. Default random.
         public var seed: UInt64?
+        /// Serve HTTPS (and, with a client CA, require client certificates); nil serves plain HTTP.
+        public var tls: TLSFiles?
 
         public init(
             host: String = "127.0.0.1",
@@ -25,7 +27,8 @@ extension TOMESimulator {
             maxBatchSize: Int = 1000,
             authToken: String? = nil,
             faults: FaultSettings = FaultSettings(),
-            seed: UInt64? = nil
+            seed: UInt64? = nil,
+            tls: TLSFiles? = nil
         ) {
             self.host = host
             self.port = port
@@ -34,6 +37,7 @@ extension TOMESimulator {
             self.authToken = authToken
             self.faults = faults
             self.seed = seed
+            self.tls = tls
         }
 
         /// Every problem with this configuration; empty when it can start.
@@ -48,6 +52,22 @@ extension TOMESimulator {
             if Set(namespaces).count != namespaces.count { problems.append("namespaces must not repeat") }
             if authToken?.isEmpty == true { problems.append("the auth token must not be empty when set") }
             return problems
+        }
+    }
+
+    /// PEM files for serving TLS, so clients' TLS and mutual TLS settings can be tried for real.
+    public struct TLSFiles: Sendable, Equatable {
+        /// The server's certificate chain.
+        public var certificateFile: String
+        /// The server's private key.
+        public var privateKeyFile: String
+        /// When set, clients must present a certificate signed by one of these CAs (mutual TLS).
+        public var clientCAFile: String?
+
+        public init(certificateFile: String, privateKeyFile: String, clientCAFile: String? = nil) {
+            self.certificateFile = certificateFile
+            self.privateKeyFile = privateKeyFile
+            self.clientCAFile = clientCAFile
         }
     }
 }

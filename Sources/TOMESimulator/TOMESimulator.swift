@@ -1,4 +1,6 @@
 import Hummingbird
+import HummingbirdTLS
+import NIOSSL
 public import Logging
 import NIOCore
 public import ServiceLifecycle
@@ -31,17 +33,32 @@ public struct TOMESimulator: Service {
     public func run() async throws {
         let host = configuration.host
         let onListening = onListening
+        let scheme = configuration.tls == nil ? "http" : "https"
+        let tlsConfiguration = try configuration.tls.map(Self.makeTLSConfiguration)
         let app = Application(
             responder: SimulatorResponder(vault: vault, faults: faults, configuration: configuration),
+            server: try tlsConfiguration.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "tome-simulator"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 let printableHost = host.contains(":") ? "[\(host)]" : host
-                await onListening("http://\(printableHost):\(port)")
+                await onListening("\(scheme)://\(printableHost):\(port)")
             },
             logger: logger
         )
         try await app.run()
+    }
+
+    static func makeTLSConfiguration(_ files: TLSFiles) throws -> TLSConfiguration {
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(files.certificateFile).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: files.privateKeyFile, format: .pem))
+        )
+        if let clientCA = files.clientCAFile {
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(clientCA))
+            tls.certificateVerification = .noHostnameVerification
+        }
+        return tls
     }
 
     // MARK: In-process control, the same as the admin API

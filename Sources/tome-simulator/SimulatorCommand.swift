@@ -40,6 +40,9 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "How long a hang lasts, in ms.") var hangMs = 30_000
     @Option(help: "Seed for the fault dice, for repeatable runs.") var seed: UInt64?
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).") var logLevel = "info"
+    @Option(help: "PEM certificate chain: serve HTTPS.") var tlsCert: String?
+    @Option(help: "PEM private key of --tls-cert.") var tlsKey: String?
+    @Option(help: "PEM CA bundle: require client certificates signed by it (mutual TLS).") var tlsClientCa: String?
 
     func run() async throws {
         let configuration = try makeConfiguration()
@@ -77,6 +80,12 @@ struct SimulatorCommand: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
+        var tls: TOMESimulator.TLSFiles?
+        switch (tlsCert, tlsKey) {
+        case (let cert?, let key?): tls = .init(certificateFile: cert, privateKeyFile: key, clientCAFile: tlsClientCa)
+        case (nil, nil) where tlsClientCa == nil: tls = nil
+        default: throw ValidationError("--tls-cert and --tls-key go together; --tls-client-ca needs both")
+        }
         let token = authToken ?? ProcessEnvironment.value("TOME_SIMULATOR_AUTH_TOKEN")
         let configuration = TOMESimulator.Configuration(
             host: host,
@@ -85,7 +94,8 @@ struct SimulatorCommand: AsyncParsableCommand {
             maxBatchSize: maxBatchSize,
             authToken: token,
             faults: faults,
-            seed: seed
+            seed: seed,
+            tls: tls
         )
         let problems = configuration.problems()
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
