@@ -2,7 +2,7 @@ import PostgresNIO
 
 /// The statements of the pool-reservation library, in one place.
 enum PoolSQL {
-    /// Claims one available pair and records its assignment, in one statement (one round trip).
+    /// The claim: one available pair moved to the assignments, in one statement (one round trip).
     ///
     /// Why this shape:
     /// - The claim starts at a random `claim_key` and takes the next key up (`token_pool_claim_key_idx`).
@@ -17,26 +17,22 @@ enum PoolSQL {
     /// - On CockroachDB the same statement works (it supports `FOR UPDATE SKIP LOCKED` in recent
     ///   versions); deleted rows leave MVCC tombstones until garbage collection, which the random
     ///   start spreads the same way, and contention surfaces as 40001, which callers retry.
-    static func claim(cardId: String, startKey: Int64, upward: Bool) -> PostgresQuery {
-        let range = upward ? "claim_key >= " : "claim_key < "
-        return PostgresQuery(
-            unsafeSQL: """
-                WITH claimed AS (
-                    DELETE FROM token_pool
-                    WHERE ns1_token = (
-                        SELECT ns1_token FROM token_pool
-                        WHERE \(range)$2 AND (expires_at IS NULL OR expires_at > now())
-                        ORDER BY claim_key
-                        LIMIT 1
-                        FOR UPDATE SKIP LOCKED)
-                    RETURNING ns1_token, ns2_token, run_id, batch_no
-                )
-                INSERT INTO token_assignment (ns2_token, ns1_token, card_id, source, run_id, batch_no)
-                SELECT ns2_token, ns1_token, $1, 'pool', run_id, batch_no FROM claimed
-                RETURNING ns1_token, ns2_token
-                """,
-            binds: binds(cardId, startKey)
+    static func claimSQL(upward: Bool) -> String {
+        """
+        WITH claimed AS (
+            DELETE FROM token_pool
+            WHERE ns1_token = (
+                SELECT ns1_token FROM token_pool
+                WHERE claim_key \(upward ? ">=" : "<") $2 AND (expires_at IS NULL OR expires_at > now())
+                ORDER BY claim_key
+                LIMIT 1
+                FOR UPDATE SKIP LOCKED)
+            RETURNING ns1_token, ns2_token, run_id, batch_no
         )
+        INSERT INTO token_assignment (ns2_token, ns1_token, card_id, source, run_id, batch_no)
+        SELECT ns2_token, ns1_token, $1, 'pool', run_id, batch_no FROM claimed
+        RETURNING ns1_token, ns2_token
+        """
     }
 
     static func recordMinted(cardId: String, pair: (ns1: String, ns2: String)) -> PostgresQuery {
@@ -50,10 +46,38 @@ enum PoolSQL {
         "SELECT ns1_token FROM token_assignment WHERE ns2_token = \(ns2Token)"
     }
 
-    private static func binds(_ cardId: String, _ startKey: Int64) -> PostgresBindings {
+}
+
+/// The claim as a prepared statement: parsed and planned once per connection, then only
+/// bound and executed, which is what keeps reservation close to the database's own speed.
+protocol ClaimStatement: PostgresPreparedStatement where Row == (String, String) {
+    var cardId: String { get }
+    var startKey: Int64 { get }
+}
+
+extension ClaimStatement {
+    func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 2)
         bindings.append(cardId)
         bindings.append(startKey)
         return bindings
     }
+
+    func decodeRow(_ row: PostgresRow) throws -> (String, String) {
+        try row.decode((String, String).self)
+    }
+}
+
+/// Claims the first available pair at or above a random key.
+struct ClaimUpward: ClaimStatement {
+    static let sql = PoolSQL.claimSQL(upward: true)
+    var cardId: String
+    var startKey: Int64
+}
+
+/// Wraps around: the first available pair below the key, when none is above it.
+struct ClaimDownward: ClaimStatement {
+    static let sql = PoolSQL.claimSQL(upward: false)
+    var cardId: String
+    var startKey: Int64
 }

@@ -66,8 +66,11 @@ public struct TokenPool: Sendable {
     }
 
     private func claim(cardId: String, startKey: Int64, upward: Bool, on connection: PostgresConnection) async throws -> TokenPair? {
-        let rows = try await connection.query(PoolSQL.claim(cardId: cardId, startKey: startKey, upward: upward), logger: logger)
-        for try await (ns1, ns2) in rows.decode((String, String).self) {
+        let rows =
+            upward
+            ? try await connection.execute(ClaimUpward(cardId: cardId, startKey: startKey), logger: logger)
+            : try await connection.execute(ClaimDownward(cardId: cardId, startKey: startKey), logger: logger)
+        for try await (ns1, ns2) in rows {
             return TokenPair(ns1Token: ns1, ns2Token: ns2)
         }
         return nil
@@ -81,6 +84,10 @@ public struct TokenPool: Sendable {
                 metadata: ["fallbacks_since_last_report": "\(suppressed)"]
             )
         }
+        return try await mint(cardId: cardId, on: connection)
+    }
+
+    private func mint(cardId: String, on connection: PostgresConnection) async throws -> Reservation {
         // The card id keys the TOME request, so a retried creation of this card reuses its tokens.
         let pair = try await dual.mintPair(requestId: "card-\(cardId)")
         try await connection.query(PoolSQL.recordMinted(cardId: cardId, pair: (pair.ns1Token, pair.ns2Token)), logger: logger)
