@@ -11,10 +11,19 @@ public enum CardService {
         public var authToken: String
         /// The largest request body accepted. Default 16 KiB: a card request is tens of bytes.
         public var maxBodyBytes: Int
+        /// Where new cards' pairs come from: the pool (approach 2, the default) or straight from
+        /// TOME for every card (approach 1), which the benchmarks compare against.
+        public var tokenSource: TokenSource
 
-        public init(authToken: String, maxBodyBytes: Int = 16 * 1024) {
+        public enum TokenSource: String, Sendable {
+            case pool
+            case direct
+        }
+
+        public init(authToken: String, maxBodyBytes: Int = 16 * 1024, tokenSource: TokenSource = .pool) {
             self.authToken = authToken
             self.maxBodyBytes = maxBodyBytes
+            self.tokenSource = tokenSource
         }
     }
 
@@ -30,7 +39,8 @@ public enum CardService {
         router.add(middleware: ErrorMiddleware())
         OperationsRoutes(database: database, registry: registry, logger: logger).add(to: router)
         let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(token: configuration.authToken))
-        CardRoutes(store: CardStore(database: database, pool: pool, logger: logger), pool: pool, maxBodyBytes: configuration.maxBodyBytes)
+        let store = CardStore(database: database, pool: pool, direct: configuration.tokenSource == .direct, logger: logger)
+        CardRoutes(store: store, pool: pool, maxBodyBytes: configuration.maxBodyBytes)
             .add(to: v1)
         return router
     }

@@ -76,6 +76,12 @@ public struct TokenPool: Sendable {
         return nil
     }
 
+    /// Approach 1 on the same terms: mints the pair in TOME (NS1 issue, NS2 tokenize) and records
+    /// it, skipping the pool. For services without a pool, and as the baseline of the benchmarks.
+    public func mintDirect(cardId: String, on connection: PostgresConnection) async throws -> Reservation {
+        try await mint(cardId: cardId, on: connection)
+    }
+
     private func mintFallback(cardId: String, on connection: PostgresConnection) async throws -> Reservation {
         Counter(label: "tome_pool.fallbacks").increment()
         if let suppressed = fallbackLog.shouldLog() {

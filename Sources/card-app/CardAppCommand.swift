@@ -94,6 +94,9 @@ struct CardAppSettings {
             reader.problem("CARD_APP_TOKEN must be at least 16 characters")
         }
         let maxConnections = reader.integer("DATABASE_MAX_CONNECTIONS", default: 20, in: 1...500)
+        let sourceName = reader.string("CARD_TOKEN_SOURCE", default: "pool")
+        let tokenSource = CardService.Configuration.TokenSource(rawValue: sourceName)
+        if tokenSource == nil { reader.problem("CARD_TOKEN_SOURCE must be pool or direct") }
         let internalNamespace = reader.string("TOME_NS1", default: "NS1")
         let externalNamespace = reader.string("TOME_NS2", default: "NS2")
         problems += reader.problems
@@ -108,7 +111,7 @@ struct CardAppSettings {
         self.database = database
         self.tome = tome
         self.namespaces = .init(internalNamespace: internalNamespace, externalNamespace: externalNamespace)
-        self.service = .init(authToken: token)
+        self.service = .init(authToken: token, tokenSource: tokenSource ?? .pool)
         self.logLevel = logLevel
     }
 }

@@ -46,7 +46,10 @@ struct CardAppHarness: Sendable {
     }
 }
 
-func withCardApp<Result: Sendable>(_ body: @Sendable (CardAppHarness) async throws -> Result) async throws -> Result {
+func withCardApp<Result: Sendable>(
+    tokenSource: CardService.Configuration.TokenSource = .pool,
+    _ body: @Sendable (CardAppHarness) async throws -> Result
+) async throws -> Result {
     _ = testRegistry
     return try await TestDatabase.withIsolatedSchema { _, database in
         try await TOMESimulator.withRunning { running in
@@ -54,7 +57,7 @@ func withCardApp<Result: Sendable>(_ body: @Sendable (CardAppHarness) async thro
                 let dual = DualNamespaceClient(tome: tome)
                 let pool = TokenPool(database: database, dual: dual)
                 let router = CardService.makeRouter(
-                    configuration: .init(authToken: testToken), database: database, pool: pool, registry: testRegistry,
+                    configuration: .init(authToken: testToken, tokenSource: tokenSource), database: database, pool: pool, registry: testRegistry,
                     logger: TestDatabase.quietLogger
                 )
                 let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))

@@ -43,6 +43,19 @@ struct CardRoutesTests {
         }
     }
 
+    @Test func directModeMintsEveryCardInTOMEEvenWithAFullPool() async throws {
+        try await withCardApp(tokenSource: .direct) { app in
+            try await app.fill(5)
+            let callsBefore = app.simulator.simulator.stats.namespaces["NS1"]?.calls["issue"] ?? 0
+            for customer in ["a", "b"] {
+                let created = try await app.send(.post, "/v1/cards", json: #"{"customerId": "\#(customer)"}"#)
+                #expect(try created.decode(CardBody.self).tokenSource == "tome")
+            }
+            #expect(app.simulator.simulator.stats.namespaces["NS1"]?.calls["issue"] == callsBefore + 2)
+            #expect(try await app.database.query("SELECT 1 FROM token_pool").collect().count == 5)
+        }
+    }
+
     @Test func anEmptyPoolAndTOMEDownIsA503NotA500() async throws {
         try await withCardApp { app in
             var faults = FaultSettings()

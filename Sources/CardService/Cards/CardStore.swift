@@ -14,6 +14,8 @@ import Foundation
 struct CardStore: Sendable {
     let database: PostgresClient
     let pool: TokenPool
+    /// Approach 1: every card's pair minted in TOME, no pool.
+    let direct: Bool
     let logger: Logger
 
     /// The card and whether it was created now (false: an earlier request with the same key made it).
@@ -27,11 +29,15 @@ struct CardStore: Sendable {
         let pool = pool
         let database = database
         let logger = logger
+        let direct = direct
         let card: Card?
         do {
             card = try await withDatabaseRetry(operation: "create a card", logger: logger) {
             try await database.withTransaction(logger: logger) { connection in
-                let reservation = try await pool.reserve(cardId: cardId, on: connection)
+                let reservation =
+                    direct
+                    ? try await pool.mintDirect(cardId: cardId, on: connection)
+                    : try await pool.reserve(cardId: cardId, on: connection)
                 let rows = try await connection.query(
                     CardSQL.insert(
                         cardId: cardId, customerId: request.customerId, ns1: reservation.pair.ns1Token,
