@@ -137,6 +137,19 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Benchmark helpers, release-built by scripts/bench; never part of swift test.
+        .executableTarget(
+            name: "tome-bench",
+            dependencies: [
+                "PoolDatabase",
+                "TOMEClient",
+                "TokenPool",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The AWS Lambda Runtime API loop, on AsyncHTTPClient (already in the job for TOME).
         .target(
             name: "LambdaRuntime",

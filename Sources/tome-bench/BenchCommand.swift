@@ -1,0 +1,98 @@
+import ArgumentParser
+import Logging
+import PoolDatabase
+import PostgresNIO
+import TOMEClient
+import TokenPool
+
+/// `tome-bench`: the parts of `scripts/bench` that must run inside a Swift process.
+/// Built in release by `scripts/bench`; not part of `swift test`.
+@main
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tome-bench",
+        abstract: "Benchmark helpers for scripts/bench.",
+        subcommands: [ReserveBench.self]
+    )
+}
+
+/// Reservations through the `TokenPool` library, in the transaction shape pgbench replays:
+/// BEGIN, the claim statement, COMMIT; `clients` loops at once for `seconds`.
+struct ReserveBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reserve",
+        abstract: "Reserve pairs from DATABASE_URL's pool with N concurrent clients; print JSON."
+    )
+
+    @Option(help: "Concurrent reservers.") var clients = 16
+    @Option(help: "Measured seconds.") var seconds = 5.0
+    @Option(help: "Unmeasured seconds first, to warm connections and caches.") var warmup = 1.0
+
+    func run() async throws {
+        let environment = ProcessEnvironment.all()
+        guard let url = environment["DATABASE_URL"] else { throw ValidationError("DATABASE_URL is required") }
+        var database = try DatabaseConfiguration(url: url)
+        database.maxConnections = clients
+        let logger = Logger(label: "tome-bench", factory: { _ in SwiftLogNoOpLogHandler() })
+        let clients = clients
+        let warmup = Duration.milliseconds(Int64(warmup * 1000))
+        let measured = Duration.milliseconds(Int64(seconds * 1000))
+        let result = try await PostgresClient.withClient(database, logger: logger) { client in
+            // TOME is never reached: the pool is filled before, and a fallback would fail loudly.
+            try await HTTPTOMEClient.withClient(configuration: .init(baseURL: "http://127.0.0.1:1", retry: .none)) { tome in
+                let pool = TokenPool(database: client, dual: DualNamespaceClient(tome: tome), logger: logger)
+                return try await Self.measure(pool: pool, client: client, clients: clients, warmup: warmup, measured: measured, logger: logger)
+            }
+        }
+        print(result)
+    }
+
+    static func measure(
+        pool: TokenPool, client: PostgresClient, clients: Int, warmup: Duration, measured: Duration, logger: Logger
+    ) async throws -> String {
+        let start = ContinuousClock.now
+        let measureFrom = start + warmup
+        let end = measureFrom + measured
+        let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
+            for worker in 0..<clients {
+                group.addTask {
+                    var mine: [Duration] = []
+                    mine.reserveCapacity(100_000)
+                    var count = 0
+                    while ContinuousClock.now < end {
+                        count += 1
+                        let cardId = "bench-\(worker)-\(count)-\(UInt32.random(in: 0...UInt32.max))"
+                        let began = ContinuousClock.now
+                        let reservation = try await client.withTransaction(logger: logger) { connection in
+                            try await pool.reserve(cardId: cardId, on: connection)
+                        }
+                        guard reservation.source == .pool else { throw ValidationError("the pool ran dry; fill it larger") }
+                        if began >= measureFrom { mine.append(.now - began) }
+                    }
+                    return mine
+                }
+            }
+            var all: [Duration] = []
+            for try await part in group { all += part }
+            return all
+        }
+        let sorted = latencies.sorted()
+        func percentile(_ p: Double) -> Double {
+            guard !sorted.isEmpty else { return 0 }
+            let index = min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)
+            return milliseconds(sorted[max(0, index)])
+        }
+        let perSecond = Double(sorted.count) / milliseconds(measured) * 1000
+        return """
+            {"clients": \(clients), "reservations": \(sorted.count), "per_second": \(round1(perSecond)), \
+            "p50_ms": \(round3(percentile(0.5))), "p99_ms": \(round3(percentile(0.99))), "p999_ms": \(round3(percentile(0.999)))}
+            """
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+    }
+
+    static func round1(_ value: Double) -> Double { (value * 10).rounded() / 10 }
+    static func round3(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+}
