@@ -1,14 +1,16 @@
 # Shared by the scripts: where the toolchain is, and how to install a Debian package once.
 
-# Swift comes with the machine; a shell started without the usual profile may not have it on PATH.
+# Swift must be on PATH. A shell started without a login profile can miss the PATH entry the
+# system profile adds for it, so that profile is read once before giving up.
 ensure_swift() {
-  if ! command -v swift >/dev/null 2>&1; then
-    for dir in /opt/swift/usr/bin /usr/share/swift/usr/bin; do
-      [ -x "$dir/swift" ] && export PATH="$dir:$PATH" && break
-    done
+  if ! command -v swift >/dev/null 2>&1 && [ -r /etc/profile ]; then
+    set +u
+    # shellcheck disable=SC1091
+    . /etc/profile >/dev/null 2>&1 || true
+    set -u
   fi
   command -v swift >/dev/null 2>&1 || {
-    echo "error: swift is not installed; install Swift 6 (https://www.swift.org/install) and retry" >&2
+    echo "error: swift is not installed or not on PATH; install Swift 6 (https://www.swift.org/install) and retry" >&2
     exit 1
   }
 }
