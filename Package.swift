@@ -184,21 +184,22 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // Real PostgreSQL for tests: an isolated schema per test, settings from DATABASE_URL.
+        // What every test suite shares: real PostgreSQL with an isolated schema per test (settings
+        // from DATABASE_URL), and a log handler that captures lines for assertions.
         .target(
-            name: "DatabaseTestSupport",
+            name: "TestSupport",
             dependencies: [
                 "PoolDatabase",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
-            path: "Tests/DatabaseTestSupport",
+            path: "Tests/TestSupport",
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "PrefetchJobTests",
             dependencies: [
-                "DatabaseTestSupport",
+                "TestSupport",
                 "PoolDatabase",
                 "PrefetchJob",
                 "TOMEClient",
@@ -211,7 +212,7 @@ let package = Package(
         .testTarget(
             name: "TokenPoolTests",
             dependencies: [
-                "DatabaseTestSupport",
+                "TestSupport",
                 "PoolDatabase",
                 "TOMEClient",
                 "TOMESimulator",
@@ -225,7 +226,7 @@ let package = Package(
             name: "CardServiceTests",
             dependencies: [
                 "CardService",
-                "DatabaseTestSupport",
+                "TestSupport",
                 "PoolDatabase",
                 "TOMEClient",
                 "TOMESimulator",
@@ -244,7 +245,7 @@ let package = Package(
         .testTarget(
             name: "LambdaRuntimeTests",
             dependencies: [
-                "DatabaseTestSupport",
+                "TestSupport",
                 "LambdaRuntimeEmulator",
                 "TOMESimulator",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -254,6 +255,7 @@ let package = Package(
         .testTarget(
             name: "TOMEClientTests",
             dependencies: [
+                "TestSupport",
                 "TOMEClient",
                 "TOMESimulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

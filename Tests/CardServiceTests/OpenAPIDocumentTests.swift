@@ -1,5 +1,5 @@
 import CardService
-import DatabaseTestSupport
+import TestSupport
 import Foundation
 import Hummingbird
 import PostgresNIO

@@ -1,4 +1,4 @@
-import DatabaseTestSupport
+import TestSupport
 import Foundation
 import LambdaRuntimeEmulator
 import PoolDatabase

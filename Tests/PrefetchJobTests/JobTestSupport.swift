@@ -1,4 +1,4 @@
-import DatabaseTestSupport
+import TestSupport
 import Logging
 import PoolDatabase
 import PostgresNIO

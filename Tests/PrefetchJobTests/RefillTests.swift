@@ -1,4 +1,4 @@
-import DatabaseTestSupport
+import TestSupport
 import PostgresNIO
 import PrefetchJob
 import Testing

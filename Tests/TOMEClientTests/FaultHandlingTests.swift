@@ -1,6 +1,7 @@
 import Testing
 import TOMEClient
 import TOMESimulator
+import TestSupport
 
 /// Every fault the simulator can serve, and what the client does with it.
 @Suite("Client under simulator faults")
@@ -178,8 +179,8 @@ struct FaultHandlingTests {
     }
 
     @Test func errorDescriptionsAndLogsNeverCarryTokensOrValues() async throws {
-        let logs = CapturedLogs()
-        try await withSimulatorAndClient(retry: .none, logger: logs.logger()) { running, client in
+        let logs = LogCapture()
+        try await withSimulatorAndClient(retry: .none, logger: logs.logger) { running, client in
             let secretValue = "4111111111111111"
             for fault in ["wrongCount", "duplicateToken", "brokenJSON", "503"] {
                 try running.simulator.setFaults(nextFaults([fault]))
@@ -192,7 +193,7 @@ struct FaultHandlingTests {
                 #expect(text.contains("NS1"))
             }
         }
-        #expect(logs.all.count == 4)
-        #expect(!logs.all.contains { $0.contains("4111111111111111") || $0.contains("ns1_") })
+        #expect(logs.lines.count == 4)
+        #expect(!logs.lines.contains { $0.contains("4111111111111111") || $0.contains("ns1_") })
     }
 }

@@ -1,7 +1,6 @@
-import DatabaseTestSupport
+import TestSupport
 import Logging
 import PostgresNIO
-import Synchronization
 import Testing
 import TOMEClient
 import TokenPool
@@ -99,27 +98,5 @@ struct TokenPoolTests {
             for card in 0..<20 { _ = try await harness.reserve(cardId: "burst-\(card)") }
         }
         #expect(logs.lines.filter { $0.contains("pool is empty") }.count == 1)
-    }
-}
-
-final class LogCapture: Sendable {
-    private let storage = Mutex<[String]>([])
-    var lines: [String] { storage.withLock { $0 } }
-
-    var logger: Logger {
-        Logger(label: "capture") { _ in Handler(capture: self) }
-    }
-
-    struct Handler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            capture.storage.withLock { $0.append("\(event.level) \(event.message)") }
-        }
     }
 }

@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import Logging
 import NIOCore
-import Synchronization
 import TOMEClient
 import TOMESimulator
 
@@ -71,37 +70,4 @@ func raw(_ method: String, _ url: String, body: String? = nil, headers: [(String
         headers: response.headers.map { ($0.name, $0.value) },
         body: String(buffer: bytes)
     )
-}
-
-/// Captures log records so tests can assert what was (and was not) logged.
-final class CapturedLogs: Sendable {
-    private let lines = Mutex<[String]>([])
-
-    func append(_ line: String) {
-        lines.withLock { $0.append(line) }
-    }
-
-    var all: [String] {
-        lines.withLock { $0 }
-    }
-
-    func logger() -> Logger {
-        Logger(label: "test") { _ in CapturingHandler(sink: self) }
-    }
-}
-
-struct CapturingHandler: LogHandler {
-    let sink: CapturedLogs
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        sink.append("\(event.level) \(event.message) \(merged)")
-    }
 }
