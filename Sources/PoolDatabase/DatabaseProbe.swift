@@ -23,9 +23,7 @@ public enum DatabaseProbe {
             host: configuration.host, port: configuration.port, username: configuration.username,
             password: configuration.password, database: configuration.database, tls: tls
         )
-        connectionConfiguration.options.connectTimeout = .nanoseconds(
-            configuration.connectTimeout.components.seconds * 1_000_000_000 + configuration.connectTimeout.components.attoseconds / 1_000_000_000
-        )
+        connectionConfiguration.options.connectTimeout = .nanoseconds(Int64(configuration.connectTimeout / .nanoseconds(1)))
         connectionConfiguration.options.additionalStartupParameters = configuration.startupParameters
         do {
             let connection = try await PostgresConnection.connect(configuration: connectionConfiguration, id: 0, logger: logger)

@@ -21,7 +21,7 @@ struct RefillRunner: Sendable {
         let started = ContinuousClock.now
         var summary = try await runUntimed(request, deadline: deadline)
         if !summary.replayed {
-            summary.durationMs = Int((ContinuousClock.now - started).milliseconds)
+            summary.durationMs = Int((ContinuousClock.now - started) / .milliseconds(1))
         }
         return summary
     }
@@ -280,12 +280,5 @@ extension RunSummary {
 
     init(json: String) throws {
         self = try JSONDecoder().decode(RunSummary.self, from: Data(json.utf8))
-    }
-}
-
-extension Duration {
-    var milliseconds: Int64 {
-        let parts = components
-        return parts.seconds * 1000 + parts.attoseconds / 1_000_000_000_000_000
     }
 }
