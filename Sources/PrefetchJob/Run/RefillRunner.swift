@@ -172,7 +172,7 @@ struct RefillRunner: Sendable {
         if status != .succeeded {
             summary.error = execution.explanation(remaining: run.batchesPlanned - totals.batches)
         }
-        let json = try summary.jsonString()
+        let json = summary.jsonString()
         try await store.finishRun(runId: run.runId, status: status, poolAfter: poolAfter, error: summary.error, result: json)
         logger.info(
             "refill finished",
@@ -272,10 +272,9 @@ struct Execution {
 }
 
 extension RunSummary {
-    func jsonString() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    /// The stored form is the printed form, so a replay answers exactly what the run answered.
+    func jsonString() -> String {
+        JSONLine.encode(self)
     }
 
     init(json: String) throws {
