@@ -1,3 +1,5 @@
+public import Logging
+
 /// Configuration that cannot be used, with every problem named by its setting.
 ///
 /// Problems describe the setting and what is wrong with it, never a secret's value.
@@ -73,15 +75,14 @@ public struct EnvironmentReader {
         return value
     }
 
-    public mutating func boolean(_ name: String, default fallback: Bool) -> Bool {
-        guard let raw = optionalString(name) else { return fallback }
-        switch raw.lowercased() {
-        case "1", "true", "yes", "on": return true
-        case "0", "false", "no", "off": return false
-        default:
-            problem("\(name) must be true or false, got \"\(raw.prefix(32))\"")
-            return fallback
+    /// A log level (trace, debug, info, notice, warning, error, critical); default info.
+    public mutating func logLevel(_ name: String) -> Logger.Level {
+        guard let raw = optionalString(name) else { return .info }
+        guard let level = Logger.Level(rawValue: raw.lowercased()) else {
+            problem("\(name) must be one of trace, debug, info, notice, warning, error, critical")
+            return .info
         }
+        return level
     }
 
     public mutating func problem(_ text: String) {
@@ -91,6 +92,16 @@ public struct EnvironmentReader {
     /// Throws every collected problem at once.
     public func finish() throws(ConfigurationError) {
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
+    }
+}
+
+extension Logger.Level {
+    /// Reads `LOG_LEVEL` alone, for programs that need the level before the rest of their settings.
+    public static func fromEnvironment(_ environment: [String: String]) throws(ConfigurationError) -> Logger.Level {
+        var reader = EnvironmentReader(environment)
+        let level = reader.logLevel("LOG_LEVEL")
+        try reader.finish()
+        return level
     }
 }
 

@@ -99,13 +99,10 @@ struct CardAppSettings {
         if tokenSource == nil { reader.problem("CARD_TOKEN_SOURCE must be pool or direct") }
         let internalNamespace = reader.string("TOME_NS1", default: "NS1")
         let externalNamespace = reader.string("TOME_NS2", default: "NS2")
+        let logLevel = reader.logLevel("LOG_LEVEL")
         problems += reader.problems
         var tome: HTTPTOMEClient.Configuration?
         do { tome = try HTTPTOMEClient.Configuration(environment: environment) } catch { problems += error.problems }
-        var logLevel = Logger.Level.info
-        if let raw = environment["LOG_LEVEL"], !raw.isEmpty {
-            if let level = Logger.Level(rawValue: raw.lowercased()) { logLevel = level } else { problems.append("LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical") }
-        }
         guard problems.isEmpty, var database, let tome, let token else { throw ConfigurationError(problems: problems) }
         database.maxConnections = maxConnections
         self.database = database

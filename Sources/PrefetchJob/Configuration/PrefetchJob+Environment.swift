@@ -1,4 +1,3 @@
-public import Logging
 import PoolDatabase
 public import TOMEClient
 
@@ -68,16 +67,5 @@ extension PrefetchJob.Configuration {
             leaseTimeToLive: .seconds(leaseSeconds),
             deadlineMargin: .milliseconds(marginMs)
         )
-    }
-}
-
-extension Logger.Level {
-    /// Reads `LOG_LEVEL` (trace, debug, info, notice, warning, error, critical); default info.
-    public static func fromEnvironment(_ environment: [String: String]) throws(ConfigurationError) -> Logger.Level {
-        guard let raw = environment["LOG_LEVEL"], !raw.isEmpty else { return .info }
-        guard let level = Logger.Level(rawValue: raw.lowercased()) else {
-            throw ConfigurationError(problems: ["LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical"])
-        }
-        return level
     }
 }
