@@ -33,31 +33,3 @@ public enum DatabaseProbe {
         }
     }
 }
-
-/// Runs `work`, giving up after `limit`. Waiting for a pooled connection is cancelled at the
-/// limit, so a database that went away is an error within `limit`, not a hang.
-public func withTimeout<Result: Sendable>(
-    _ limit: Duration,
-    _ work: @escaping @Sendable () async throws -> Result
-) async throws -> Result {
-    try await withThrowingTaskGroup(of: Result?.self) { group in
-        group.addTask { try await work() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let result = first else {
-            throw DatabaseTimeout(limit: limit)
-        }
-        return result
-    }
-}
-
-/// The database did not answer in time.
-public struct DatabaseTimeout: Error, Sendable, CustomStringConvertible {
-    public let limit: Duration
-    public var description: String {
-        "no answer within \(limit.components.seconds) s (is the database running and reachable?)"
-    }
-}
