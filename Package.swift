@@ -88,6 +88,7 @@ let package = Package(
             dependencies: [
                 "PoolDatabase",
                 "TOMEClient",
+                "TOMEWire",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
@@ -110,6 +111,7 @@ let package = Package(
             dependencies: [
                 "PoolDatabase",
                 "TOMEClient",
+                "TOMEWire",
                 "TokenPool",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),

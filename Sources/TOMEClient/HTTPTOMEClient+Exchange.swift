@@ -4,6 +4,7 @@ import Metrics
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import TOMEWire
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -116,6 +117,8 @@ extension HTTPTOMEClient {
     ) throws(TOMEError) -> Validated {
         let answer: Answer
         do {
+            // Strict JSON first: Foundation's decoder would also take an answer with trailing commas.
+            guard StrictJSON.isValid(body.readableBytesView) else { throw NotStrictJSON() }
             answer = try JSONDecoder().decode(Answer.self, from: Data(body.readableBytesView))
         } catch {
             // Both operations that write are idempotent, so asking again is safe and may get a clean answer.
@@ -226,4 +229,9 @@ enum LogKey {
     static let attempts = "tome.attempts"
     static let error = "tome.error"
     static let delayMs = "tome.retry_delay_ms"
+}
+
+/// A TOME answer that is not RFC 8259 JSON.
+private struct NotStrictJSON: Error, CustomStringConvertible {
+    var description: String { "not valid JSON (RFC 8259)" }
 }

@@ -124,6 +124,7 @@ struct CardRoutesTests {
 
     @Test(arguments: [
         ("{\"customerId\": ", "invalid_request"),
+        ("{\"customerId\": \"a\",}", "invalid_request"),
         ("[]", "invalid_request"),
         ("{}", "invalid_request"),
         ("{\"customerId\": 42}", "invalid_request"),

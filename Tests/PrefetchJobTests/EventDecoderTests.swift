@@ -46,6 +46,8 @@ struct EventDecoderTests {
     @Test(arguments: [
         ("", "not valid JSON"),
         ("{\"action\": ", "not valid JSON"),
+        (#"{"action": "status",}"#, "not valid JSON"),
+        (String(repeating: "[", count: 5_000) + String(repeating: "]", count: 5_000), "not valid JSON"),
         ("[1, 2]", "must be a JSON object, got an array"),
         ("\"refill\"", "must be a JSON object, got a string"),
         (#"{"action": "drain"}"#, "unknown action \"drain\""),

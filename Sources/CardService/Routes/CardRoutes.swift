@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import PoolDatabase
 import TOMEClient
+import TOMEWire
 import TokenPool
 
 #if canImport(FoundationEssentials)
@@ -70,6 +71,10 @@ struct CardRoutes<Context: RequestContext> {
             buffer = try await request.collectBody(upTo: maxBodyBytes)
         } catch {
             throw APIError(.contentTooLarge, code: "body_too_large", message: "the body is larger than \(maxBodyBytes) bytes")
+        }
+        // Foundation's decoder would also take trailing commas; bodies are strict JSON.
+        guard StrictJSON.isValid(buffer.readableBytesView) else {
+            throw APIError.badRequest("the body is not valid JSON")
         }
         do {
             return try JSONDecoder().decode(type, from: Data(buffer.readableBytesView))

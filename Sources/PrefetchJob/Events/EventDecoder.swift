@@ -1,3 +1,5 @@
+import TOMEWire
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -27,6 +29,10 @@ public enum EventDecoder {
     public static func decode(_ bytes: some Collection<UInt8>) throws(EventError) -> JobEvent {
         guard bytes.count <= maxEventBytes else {
             throw EventError("the event is \(bytes.count) bytes; the limit is \(maxEventBytes)")
+        }
+        // Foundation's decoder would also take trailing commas; events are strict JSON.
+        guard StrictJSON.isValid(bytes) else {
+            throw EventError("the event is not valid JSON (RFC 8259, nested at most \(StrictJSON.maxDepth) deep)")
         }
         let document: JSONValue
         do {

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
+import TOMEWire
 
 /// Splits standard input into events: one JSON document, or one JSON document per line.
 public enum StdinEvents {
@@ -20,7 +16,7 @@ public enum StdinEvents {
     }
 
     private static func isOneJSONDocument(_ input: [UInt8]) -> Bool {
-        (try? JSONDecoder().decode(JSONValue.self, from: Data(input))) != nil
+        StrictJSON.isValid(input)
     }
 
     /// Several lines that each start a JSON value: newline-delimited events.
