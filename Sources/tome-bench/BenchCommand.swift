@@ -27,6 +27,7 @@ struct ReserveBench: AsyncParsableCommand {
     @Option(help: "Concurrent reservers.") var clients = 16
     @Option(help: "Measured seconds.") var seconds = 5.0
     @Option(help: "Unmeasured seconds first, to warm connections and caches.") var warmup = 1.0
+    @Option(help: "Write every committed reservation to this file (card id, NS1, NS2; tab-separated).") var record: String?
 
     func run() async throws {
         let environment = ProcessEnvironment.all()
@@ -37,18 +38,22 @@ struct ReserveBench: AsyncParsableCommand {
         let clients = clients
         let warmup = Duration.milliseconds(Int64(warmup * 1000))
         let measured = Duration.milliseconds(Int64(seconds * 1000))
+        let record = try record.map { try ReservationRecord(path: $0) }
         let result = try await PostgresClient.withClient(database, logger: logger) { client in
             // TOME is never reached: the pool is filled before, and a fallback would fail loudly.
             try await HTTPTOMEClient.withClient(configuration: .init(baseURL: "http://127.0.0.1:1", retry: .none)) { tome in
                 let pool = TokenPool(database: client, dual: DualNamespaceClient(tome: tome), logger: logger)
-                return try await Self.measure(pool: pool, client: client, clients: clients, warmup: warmup, measured: measured, logger: logger)
+                return try await Self.measure(
+                    pool: pool, client: client, clients: clients, warmup: warmup, measured: measured, record: record, logger: logger
+                )
             }
         }
         print(result)
     }
 
     static func measure(
-        pool: TokenPool, client: PostgresClient, clients: Int, warmup: Duration, measured: Duration, logger: Logger
+        pool: TokenPool, client: PostgresClient, clients: Int, warmup: Duration, measured: Duration,
+        record: ReservationRecord?, logger: Logger
     ) async throws -> String {
         let start = ContinuousClock.now
         let measureFrom = start + warmup
@@ -67,6 +72,7 @@ struct ReserveBench: AsyncParsableCommand {
                             try await pool.reserve(cardId: cardId, on: connection)
                         }
                         guard reservation.source == .pool else { throw ValidationError("the pool ran dry; fill it larger") }
+                        record?.append(cardId: cardId, pair: reservation.pair)
                         if began >= measureFrom { mine.append(.now - began) }
                     }
                     return mine
