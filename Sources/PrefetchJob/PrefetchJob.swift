@@ -81,6 +81,9 @@ public struct PrefetchJob: Sendable {
         let infos: (internal: NamespaceInfo, external: NamespaceInfo)
         do {
             infos = try await dual.checkNamespaces()
+        } catch where error.isRetryable {
+            // Rate limiting, a 5xx or a timeout says nothing about onboarding; the next run checks again.
+            throw ReadinessError("TOME did not answer the check of namespace \(error.namespace); nothing was done: \(error.underlying)")
         } catch {
             let role = error.isExternal ? "NS2 onboarding is a prerequisite of the pool" : "check TOME_NS1"
             throw ReadinessError("TOME namespace \(error.namespace) is not usable (\(role)): \(error.underlying)")

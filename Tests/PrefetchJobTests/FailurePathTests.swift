@@ -43,6 +43,25 @@ struct FailurePathTests {
         }
     }
 
+    @Test func aRateLimitedNamespaceCheckIsNotBlamedOnOnboarding() async throws {
+        var faults = FaultSettings()
+        faults.nextFaults = Array(repeating: "429", count: 8)
+        faults.retryAfterSeconds = 0.01
+        faults.operations = [.info]
+        try await withJob(simulator: .init(faults: faults)) { harness in
+            let result = await harness.job.handle(.refill(RefillRequest()), context: InvocationContext(requestId: "x"))
+            guard case .failed(let message) = result else {
+                Issue.record("expected a failure, got \(result.json())")
+                return
+            }
+            #expect(message.contains("did not answer the check of namespace"))
+            #expect(message.contains("429"))
+            #expect(!message.contains("onboarding"))
+            let runsCount = try await harness.runs
+            #expect(runsCount == 0)
+        }
+    }
+
     @Test func aBatchSizeTOMECannotTakeIsNamed() async throws {
         try await withJob(simulator: .init(maxBatchSize: 50), batchSize: 100) { harness in
             let result = await harness.job.handle(.refill(RefillRequest()), context: InvocationContext(requestId: "x"))
