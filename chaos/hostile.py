@@ -138,7 +138,7 @@ class EventGenerator:
 
     def break_json(self):
         text = self.dump(self.base())
-        breakage = self.rng.randrange(6)
+        breakage = self.rng.randrange(7)
         if breakage == 0:
             return text[: self.rng.randrange(1, len(text))]
         if breakage == 1:
@@ -150,6 +150,8 @@ class EventGenerator:
             return text.replace(b'"', b"'")
         if breakage == 4:
             return b'{"action": "refill", "target": NaN}' if self.rng.random() < 0.5 else b'{"target": Infinity}'
+        if breakage == 5:
+            return text[:-1] + b",}"  # a trailing comma, which Foundation's decoder alone would take
         return b""
 
     def oversized(self):

@@ -76,7 +76,7 @@ def card_part(h, outcome, quick):
         worker.start()
     time.sleep(2)
     h.postgres("stop")
-    time.sleep(3 if quick else 10)
+    time.sleep(12 if quick else 30)  # longer than the 10 s a request waits for the database
     ready_while_down = readiness(app.url)
     h.postgres("start")
     time.sleep(3)

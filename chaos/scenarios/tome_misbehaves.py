@@ -75,6 +75,6 @@ def run(h, quick):
     outcome.add("duplicates", duplicates)
     outcome.add("lost", inserted - (pool + assigned))
     outcome.add("leaked", issued - (pool + assigned))
-    outcome.summary = "%s under %d faults (%d bursts of 429); 0 bad of %d pairs checked; healthy run: pool %d/%d" % (
+    outcome.summary = "%s under %d faults (%d burst(s) of 429); 0 bad of %d pairs checked; healthy run: pool %d/%d" % (
         status, stats["faultsInjected"], bursts[0], checked, pool, target)
     return outcome
