@@ -38,9 +38,12 @@ public enum Schema {
     /// The highest applied version, or nil when the schema was never applied.
     public static func currentVersion(_ client: PostgresClient, logger: Logger) async throws(DatabaseError) -> Int? {
         do {
-            let rows = try await client.query("SELECT max(version) FROM schema_version", logger: logger)
-            for try await version in rows.decode(Int?.self) { return version }
-            return nil
+            // Bounded, so a stopped database is a prompt error rather than a wait on the pool.
+            return try await withTimeout(.seconds(10)) {
+                let rows = try await client.query("SELECT max(version) FROM schema_version", logger: logger)
+                for try await version in rows.decode(Int?.self) { return version }
+                return nil
+            }
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42P01" {
             return nil
         } catch {

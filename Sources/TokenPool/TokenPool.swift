@@ -43,13 +43,17 @@ public struct TokenPool: Sendable {
     /// The NS1 token of an NS2 reference: from the assignments, or else from TOME's NS2
     /// detokenize (and the answer says which). Nil when neither knows the reference.
     public func detokenize(ns2Token: String) async throws -> Detokenized? {
-        do {
-            for try await ns1 in try await database.query(PoolSQL.lookup(ns2Token: ns2Token), logger: logger).decode(String.self) {
-                Counter(label: "tome_pool.detokenizations", dimensions: [("source", "database")]).increment()
-                return Detokenized(ns1Token: ns1, source: .database)
-            }
-        } catch {
-            throw DatabaseError(operation: "look up an NS2 reference", underlying: error)
+        // Bounded like every database call, so a stopped database is a prompt error, not a hang.
+        let database = database
+        let logger = logger
+        let rows = try await withDatabaseRetry(operation: "look up an NS2 reference", retryConnectionErrors: true, logger: logger) {
+            try await database.query(PoolSQL.lookup(ns2Token: ns2Token), logger: logger).collect()
+        }
+        if let row = rows.first {
+            let ns1: String
+            do { ns1 = try row.decode(String.self) } catch { throw DatabaseError(operation: "look up an NS2 reference", underlying: error) }
+            Counter(label: "tome_pool.detokenizations", dimensions: [("source", "database")]).increment()
+            return Detokenized(ns1Token: ns1, source: .database)
         }
         // Not ours: a card created before the pool, or elsewhere. TOME is the source of truth.
         guard let ns1 = try await dual.resolve(reference: ns2Token) else {

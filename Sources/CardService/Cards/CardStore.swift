@@ -71,13 +71,9 @@ struct CardStore: Sendable {
     }
 
     private func existing(idempotencyKey: String, request: CreateCardRequest) async throws -> Card? {
-        let rows: PostgresRowSequence
-        do {
-            rows = try await database.query(CardSQL.find(idempotencyKey: idempotencyKey), logger: logger)
-        } catch {
-            throw DatabaseError(operation: "look up an Idempotency-Key", underlying: error)
-        }
-        for try await row in rows.decode((String, String, String, String, String, Date, String?).self) {
+        let rows = try await read("look up an Idempotency-Key", CardSQL.find(idempotencyKey: idempotencyKey))
+        for row in rows {
+            let row = try row.decode((String, String, String, String, String, Date, String?).self)
             guard row.6 == request.fingerprint else {
                 throw APIError(
                     .unprocessableContent, code: "idempotency_key_reused",
@@ -90,14 +86,19 @@ struct CardStore: Sendable {
     }
 
     private func cards(_ query: PostgresQuery) async throws -> [Card] {
-        do {
-            var cards: [Card] = []
-            for try await row in try await database.query(query, logger: logger).decode((String, String, String, String, String, Date).self) {
-                cards.append(Card(cardId: row.0, customerId: row.1, ns1Token: row.2, ns2Token: row.3, tokenSource: row.4, createdAt: row.5))
-            }
-            return cards
-        } catch {
-            throw DatabaseError(operation: "read a card", underlying: error)
+        try await read("read a card", query).map { row in
+            let row = try row.decode((String, String, String, String, String, Date).self)
+            return Card(cardId: row.0, customerId: row.1, ns1Token: row.2, ns2Token: row.3, tokenSource: row.4, createdAt: row.5)
+        }
+    }
+
+    /// A read, retried on a broken connection and bounded in time like every database call here:
+    /// without the bound, a stopped database held these requests (and shutdown) for minutes.
+    private func read(_ operation: String, _ query: PostgresQuery) async throws(DatabaseError) -> [PostgresRow] {
+        let database = database
+        let logger = logger
+        return try await withDatabaseRetry(operation: operation, retryConnectionErrors: true, logger: logger) {
+            try await database.query(query, logger: logger).collect()
         }
     }
 }
