@@ -9,6 +9,12 @@ from harness import session
 from outcome import Outcome
 
 
+def last_result(path):
+    """The last JSON line a job printed, or {} when it printed none."""
+    lines = [line for line in open(path).read().splitlines() if line.startswith("{")]
+    return json.loads(lines[-1]) if lines else {}
+
+
 def run(h, quick):
     outcome = Outcome("refills collide")
     h.reset_tables()
@@ -37,7 +43,7 @@ def run(h, quick):
         scheduled = h.job("collide-scheduled-%d" % round_no, stdin_text=json.dumps(event), **env)
         manual = h.job("collide-manual-%d" % round_no, ["refill", "--json"], **env)
         codes = (h.finish(scheduled, 120), h.finish(manual, 120))
-        results = [json.loads(open(p.out_path).read().strip().splitlines()[-1] or "{}") for p in (scheduled, manual)]
+        results = [last_result(p.out_path) for p in (scheduled, manual)]
         statuses = [r.get("status") for r in results]
         filled = [r for r in results if r.get("status") == "succeeded" and r.get("pairsInserted", 0) > 0]
         held = [(r, other) for r, other in zip(results, (manual, scheduled)) if r.get("status") == "lease_held"]
