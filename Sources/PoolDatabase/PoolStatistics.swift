@@ -29,17 +29,6 @@ public struct PoolStatistics: Sendable, Equatable, Codable {
 
     public static func read(_ client: PostgresClient, logger: Logger) async throws(DatabaseError) -> PoolStatistics {
         do {
-            // Bounded, so a stopped database makes `status` fail promptly instead of waiting on the pool.
-            return try await withTimeout(.seconds(10)) { try await readUnbounded(client, logger: logger) }
-        } catch let error as DatabaseError {
-            throw error
-        } catch {
-            throw DatabaseError(operation: "read pool statistics", underlying: error)
-        }
-    }
-
-    private static func readUnbounded(_ client: PostgresClient, logger: Logger) async throws -> PoolStatistics {
-        do {
             let rows = try await client.query(
                 """
                 SELECT
@@ -69,14 +58,12 @@ public struct PoolStatistics: Sendable, Equatable, Codable {
     /// Counts the available (unexpired) pairs: the number a refill compares with its target.
     public static func availableCount(_ client: PostgresClient, logger: Logger) async throws(DatabaseError) -> Int {
         do {
-            return try await withTimeout(.seconds(10)) {
-                let rows = try await client.query(
-                    "SELECT count(*) FROM token_pool WHERE expires_at IS NULL OR expires_at > now()",
-                    logger: logger
-                )
-                for try await count in rows.decode(Int.self) { return count }
-                return 0
-            }
+            let rows = try await client.query(
+                "SELECT count(*) FROM token_pool WHERE expires_at IS NULL OR expires_at > now()",
+                logger: logger
+            )
+            for try await count in rows.decode(Int.self) { return count }
+            return 0
         } catch {
             throw DatabaseError(operation: "count available pairs", underlying: error)
         }

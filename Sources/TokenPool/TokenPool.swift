@@ -46,12 +46,14 @@ public struct TokenPool: Sendable {
         // Bounded like every database call, so a stopped database is a prompt error, not a hang.
         let database = database
         let logger = logger
-        let rows = try await withDatabaseRetry(operation: "look up an NS2 reference", retryConnectionErrors: true, logger: logger) {
-            try await database.query(PoolSQL.lookup(ns2Token: ns2Token), logger: logger).collect()
+        let stored = try await withDatabaseRetry(operation: "look up an NS2 reference", retryConnectionErrors: true, logger: logger) {
+            () -> String? in
+            for try await ns1 in try await database.query(PoolSQL.lookup(ns2Token: ns2Token), logger: logger).decode(String.self) {
+                return ns1
+            }
+            return nil
         }
-        if let row = rows.first {
-            let ns1: String
-            do { ns1 = try row.decode(String.self) } catch { throw DatabaseError(operation: "look up an NS2 reference", underlying: error) }
+        if let ns1 = stored {
             Counter(label: "tome_pool.detokenizations", dimensions: [("source", "database")]).increment()
             return Detokenized(ns1Token: ns1, source: .database)
         }
@@ -66,7 +68,12 @@ public struct TokenPool: Sendable {
 
     /// The pool's level and drain, as `tome-prefetch status` reports them.
     public func statistics() async throws -> PoolStatistics {
-        try await PoolStatistics.read(database, logger: logger)
+        // Bounded and retried as `tome-prefetch status` reads them, so a stopped database is an error, not a wait.
+        let database = database
+        let logger = logger
+        return try await withDatabaseRetry(operation: "read pool statistics", retryConnectionErrors: true, logger: logger) {
+            try await PoolStatistics.read(database, logger: logger)
+        }
     }
 
     private func claim(cardId: String, startKey: Int64, upward: Bool, on connection: PostgresConnection) async throws -> TokenPair? {

@@ -71,9 +71,10 @@ struct CardStore: Sendable {
     }
 
     private func existing(idempotencyKey: String, request: CreateCardRequest) async throws -> Card? {
-        let rows = try await read("look up an Idempotency-Key", CardSQL.find(idempotencyKey: idempotencyKey))
+        let rows = try await read("look up an Idempotency-Key", CardSQL.find(idempotencyKey: idempotencyKey)) {
+            try $0.decode((String, String, String, String, String, Date, String?).self)
+        }
         for row in rows {
-            let row = try row.decode((String, String, String, String, String, Date, String?).self)
             guard row.6 == request.fingerprint else {
                 throw APIError(
                     .unprocessableContent, code: "idempotency_key_reused",
@@ -86,7 +87,7 @@ struct CardStore: Sendable {
     }
 
     private func cards(_ query: PostgresQuery) async throws -> [Card] {
-        try await read("read a card", query).map { row in
+        try await read("read a card", query) { row in
             let row = try row.decode((String, String, String, String, String, Date).self)
             return Card(cardId: row.0, customerId: row.1, ns1Token: row.2, ns2Token: row.3, tokenSource: row.4, createdAt: row.5)
         }
@@ -94,11 +95,14 @@ struct CardStore: Sendable {
 
     /// A read, retried on a broken connection and bounded in time like every database call here:
     /// without the bound, a stopped database held these requests (and shutdown) for minutes.
-    private func read(_ operation: String, _ query: PostgresQuery) async throws(DatabaseError) -> [PostgresRow] {
+    /// Rows are decoded inside, so a row that does not decode is a `DatabaseError` naming the operation.
+    private func read<Value: Sendable>(
+        _ operation: String, _ query: PostgresQuery, _ decode: @escaping @Sendable (PostgresRow) throws -> Value
+    ) async throws(DatabaseError) -> [Value] {
         let database = database
         let logger = logger
         return try await withDatabaseRetry(operation: operation, retryConnectionErrors: true, logger: logger) {
-            try await database.query(query, logger: logger).collect()
+            try await database.query(query, logger: logger).collect().map(decode)
         }
     }
 }
