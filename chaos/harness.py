@@ -11,7 +11,6 @@ import time
 import urllib.request
 
 # The job's documented exit statuses: 0 done, 1 failed or partial, 3 lease held elsewhere.
-# 64 and 78 are the argument parser's and the configuration's usage errors.
 EXPECTED_EXITS = {0, 1, 3}
 
 
@@ -139,6 +138,12 @@ class Harness:
 
     def job(self, name, args=(), stdin_text=None, **env):
         return self.start(name, [os.path.join(self.bin, "tome-prefetch"), *args], self.env(**env), stdin_text)
+
+    def reserver(self, name, seconds, warmup, record=None):
+        """`tome-bench reserve` with 16 concurrent reservers, optionally recording what it committed."""
+        argv = [os.path.join(self.bin, "tome-bench"), "reserve", "--clients", "16", "--seconds", str(seconds),
+                "--warmup", str(warmup)]
+        return self.start(name, argv + (["--record", record] if record else []), self.env())
 
     def run_job(self, name, args=(), stdin_text=None, timeout=180, **env):
         """Runs the job to its end; returns (exit status, the JSON result lines)."""

@@ -31,10 +31,7 @@ struct FailurePathTests {
     @Test func aMissingNS2NamespaceIsAClearErrorAndNothingIsWritten() async throws {
         try await withJob(simulator: .init(namespaces: ["NS1"])) { harness in
             let result = await harness.job.handle(.refill(RefillRequest()), context: InvocationContext(requestId: "x"))
-            guard case .failed(let message) = result else {
-                Issue.record("expected a failure, got \(result.json())")
-                return
-            }
+            guard let message = failureMessage(of: result) else { return }
             #expect(message.contains("NS2"))
             #expect(message.contains("onboarding"))
             let runsCount = try await harness.runs
@@ -50,10 +47,7 @@ struct FailurePathTests {
         faults.operations = [.info]
         try await withJob(simulator: .init(faults: faults)) { harness in
             let result = await harness.job.handle(.refill(RefillRequest()), context: InvocationContext(requestId: "x"))
-            guard case .failed(let message) = result else {
-                Issue.record("expected a failure, got \(result.json())")
-                return
-            }
+            guard let message = failureMessage(of: result) else { return }
             #expect(message.contains("did not answer the check of namespace"))
             #expect(message.contains("429"))
             #expect(!message.contains("onboarding"))
@@ -157,4 +151,13 @@ struct FailurePathTests {
             #expect(audit.mismatches.allSatisfy { $0.ns2Token.hasSuffix("…") && $0.ns2Token.count <= 9 })
         }
     }
+}
+
+/// The message of a failed result; records an issue (at the caller) and returns nil for any other result.
+private func failureMessage(of result: JobResult, sourceLocation: SourceLocation = #_sourceLocation) -> String? {
+    guard case .failed(let message) = result else {
+        Issue.record("expected a failure, got \(result.json())", sourceLocation: sourceLocation)
+        return nil
+    }
+    return message
 }

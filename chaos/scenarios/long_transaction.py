@@ -6,21 +6,17 @@ An hour of claims under the pinned horizon is played in bulk first (pairs moved 
 assignments at random places in the key range, as reservers take them), then 16 reservers run."""
 
 import json
-import os
-import subprocess
 
 from harness import session
 from outcome import Outcome
 
 
 def reserve(h, seconds):
-    result = subprocess.run(
-        [os.path.join(h.bin, "tome-bench"), "reserve", "--clients", "16", "--seconds", str(seconds), "--warmup", "0.5"],
-        env=h.env(), capture_output=True, text=True, timeout=seconds + 120)
-    if result.returncode != 0:
-        h.crashes.append("tome-bench reserve exited %d: %s" % (result.returncode, result.stderr[-300:]))
+    """16 reservers for `seconds`; a failed run counts as a crash (through the harness) and as no progress."""
+    process = h.reserver("reserve", seconds, 0.5)
+    if h.finish(process, seconds + 120, expected={0}) != 0:
         return {"per_second": 0, "p99_ms": 0, "reservations": 0}
-    return json.loads(result.stdout)
+    return json.loads(open(process.out_path).read())
 
 
 def dead_tuples(h):

@@ -20,11 +20,9 @@ def run(h, quick):
     inserted = 150_000 if quick else 600_000
     seconds = 6 if quick else 20
     h.fill_pool(inserted, "k")
-    argv = lambda path: [os.path.join(h.bin, "tome-bench"), "reserve", "--clients", "16", "--seconds", str(seconds),
-                         "--warmup", "0", "--record", path]
     files = [h.path("reserver-a.records"), h.path("reserver-b.records")]
-    survivor = h.start("reserver-a", argv(files[0]), h.env())
-    victim = h.start("reserver-b", argv(files[1]), h.env())
+    survivor = h.reserver("reserver-a", seconds, 0, record=files[0])
+    victim = h.reserver("reserver-b", seconds, 0, record=files[1])
     time.sleep(seconds * h.rng.uniform(0.3, 0.6))
     assigned_at_kill = h.scalar("SELECT count(*) FROM token_assignment")
     h.kill(victim)
@@ -33,7 +31,7 @@ def run(h, quick):
 
     pool, assigned, cross_duplicates = h.pair_accounting()
     seen = {}
-    for name, path in zip(("survivor", "killed"), files):
+    for path in files:
         for card, ns1, ns2 in records(path):
             seen.setdefault(ns1, []).append((card, ns2))
     client_duplicates = sum(len(cards) - 1 for cards in seen.values())
