@@ -6,9 +6,15 @@ import NIOSSL
 /// Tests build it directly; executables read `DATABASE_URL` with `init(url:)`.
 /// `description` never shows the password.
 public struct DatabaseConfiguration: Sendable, CustomStringConvertible {
-    /// TLS to the database. `prefer` is PostgresNIO's default, but a payments deployment should say `require`.
-    public enum TLSMode: String, Sendable {
+    /// TLS to the database, as libpq's `sslmode` means it.
+    ///
+    /// `prefer` and `require` encrypt without checking the server's certificate (so `require`
+    /// reaches RDS, whose certificates chain to Amazon's own roots); `verify-ca` checks the chain
+    /// against `rootCertificateFile` (or the system store), and `verify-full` also the host name.
+    public enum TLSMode: String, Sendable, CaseIterable {
         case disable, prefer, require
+        case verifyCA = "verify-ca"
+        case verifyFull = "verify-full"
     }
 
     public var host: String
@@ -17,6 +23,9 @@ public struct DatabaseConfiguration: Sendable, CustomStringConvertible {
     public var password: String?
     public var database: String
     public var tls: TLSMode
+    /// PEM file of the certificate authorities `verify-ca` and `verify-full` trust (libpq's
+    /// `sslrootcert`); nil trusts the system store. For RDS, AWS's global bundle.
+    public var rootCertificateFile: String?
     /// Most connections the client opens. Default 10.
     public var maxConnections: Int
     /// How long to wait for a connection. Default 5 s.
@@ -31,6 +40,7 @@ public struct DatabaseConfiguration: Sendable, CustomStringConvertible {
         password: String?,
         database: String,
         tls: TLSMode = .prefer,
+        rootCertificateFile: String? = nil,
         maxConnections: Int = 10,
         connectTimeout: Duration = .seconds(5),
         startupParameters: [(String, String)] = []
@@ -41,6 +51,7 @@ public struct DatabaseConfiguration: Sendable, CustomStringConvertible {
         self.password = password
         self.database = database
         self.tls = tls
+        self.rootCertificateFile = rootCertificateFile
         self.maxConnections = maxConnections
         self.connectTimeout = connectTimeout
         self.startupParameters = startupParameters
@@ -51,12 +62,12 @@ public struct DatabaseConfiguration: Sendable, CustomStringConvertible {
     }
 
     /// The PostgresNIO client configuration.
-    public func makeClientConfiguration() -> PostgresClient.Configuration {
+    public func makeClientConfiguration() throws(DatabaseError) -> PostgresClient.Configuration {
         let tlsSetting: PostgresClient.Configuration.TLS =
-            switch tls {
-            case .disable: .disable
-            case .prefer: .prefer(.makeClientConfiguration())
-            case .require: .require(.makeClientConfiguration())
+            switch try makeTLSConfiguration() {
+            case nil: .disable
+            case let configuration? where tls == .prefer: .prefer(configuration)
+            case let configuration?: .require(configuration)
             }
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: tlsSetting
@@ -71,9 +82,10 @@ public struct DatabaseConfiguration: Sendable, CustomStringConvertible {
 extension DatabaseConfiguration {
     /// Parses `postgres://user:password@host:port/database?sslmode=require`.
     ///
-    /// `sslmode` takes `disable`, `prefer` (the default) or `require` (`verify-full` and
-    /// `verify-ca` are read as `require`, which verifies the certificate against the system store).
-    /// `options` takes server settings as libpq does, e.g. `options=-c%20statement_timeout%3D5000`.
+    /// `sslmode` takes `disable`, `allow` or `prefer` (the default), `require`, `verify-ca` and
+    /// `verify-full`, with libpq's meanings; `sslrootcert` names the PEM file of trusted
+    /// authorities (`system`, or no `sslrootcert`, trusts the system store). `options` takes
+    /// server settings as libpq does, e.g. `options=-c%20statement_timeout%3D5000`.
     public init(url: String) throws(DatabaseURLError) {
         guard let schemeEnd = url.range(of: "://") else { throw DatabaseURLError("has no scheme (postgres://…)") }
         let scheme = url[..<schemeEnd.lowerBound]
@@ -114,23 +126,30 @@ extension DatabaseConfiguration {
         guard !username.isEmpty else { throw DatabaseURLError("names no user") }
         guard !database.isEmpty else { throw DatabaseURLError("names no database") }
         var tls = TLSMode.prefer
+        var rootCertificateFile: String?
         var startupParameters: [(String, String)] = []
         for item in query.split(separator: "&") {
             let pair = item.split(separator: "=", maxSplits: 1).map(String.init)
             guard pair.count == 2 else { continue }
             switch (pair[0], pair[1]) {
-            case ("sslmode", "disable"): tls = .disable
-            case ("sslmode", "prefer"), ("sslmode", "allow"): tls = .prefer
-            case ("sslmode", "require"), ("sslmode", "verify-ca"), ("sslmode", "verify-full"): tls = .require
-            case ("sslmode", _): throw DatabaseURLError("has an unknown sslmode (use disable, prefer or require)")
+            case ("sslmode", "allow"): tls = .prefer
+            case ("sslmode", let mode):
+                guard let parsed = TLSMode(rawValue: mode) else {
+                    throw DatabaseURLError("has an unknown sslmode (use \(TLSMode.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                tls = parsed
+            case ("sslrootcert", let file):
+                let path = percentDecoded(Substring(file))
+                rootCertificateFile = path == "system" ? nil : path
             case ("options", let options): startupParameters += try Self.serverSettings(percentDecoded(Substring(options)))
             default: throw DatabaseURLError("has an unsupported parameter \"\(pair[0].prefix(32))\"")
             }
         }
         self.init(
             host: host, port: port, username: username, password: password, database: database, tls: tls,
-            startupParameters: startupParameters
+            rootCertificateFile: rootCertificateFile, startupParameters: startupParameters
         )
+        try checkRootCertificateFile()
     }
 
     /// `-c name=value -c other=value` (or `--name=value`), as libpq's `options`.

@@ -1,3 +1,4 @@
+import NIOSSL
 import PostgresNIO
 import _ConnectionPoolModule
 
@@ -45,13 +46,22 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible {
         sqlState == "40001" || sqlState == "40P01"
     }
 
+    /// 28P01: the server refused the password, e.g. after a rotation; re-reading the secret may help.
+    public var isLoginRefused: Bool {
+        sqlState == "28P01"
+    }
+
     public var description: String {
         var text = "database error while trying to \(operation)"
         if let sqlState {
             text += ": SQLSTATE \(sqlState)"
             if let meaning = Self.meanings[sqlState] { text += " (\(meaning))" }
+        } else if let error = underlying as? PSQLError, let tls = Self.tlsFailure(error) {
+            text += ": \(tls)"
         } else if let error = underlying as? PSQLError {
             text += ": \(Self.connectionMeaning(error.code))"
+        } else if underlying is RootCertificateError {
+            text += ": \(underlying)"
         } else if let timeout = underlying as? DatabaseTimeout {
             text += ": \(timeout)"
         } else if let error = underlying as? ConnectionPoolError {
@@ -71,6 +81,22 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible {
         }
         guard let state = error.serverInfo?[.sqlState] else { return false }
         return state == "40001" || state == "40P01" || state.hasPrefix("08") || state == "57P01" || state == "57P03"
+    }
+
+    /// A failed TLS handshake (untrusted certificate, wrong host name, no TLS offered) in words
+    /// that name TLS. NIOSSL's errors describe certificates and names, never credentials.
+    private static func tlsFailure(_ error: PSQLError) -> String? {
+        guard let cause = error.underlying, cause is NIOSSLError || cause is NIOSSLExtraError else { return nil }
+        let hint =
+            switch cause {
+            case let extra as NIOSSLExtraError where extra == .failedToValidateHostname:
+                "the server's certificate does not name this host (sslmode verify-full)"
+            case is NIOSSLError:
+                "the server's certificate is not trusted (check sslrootcert and sslmode)"
+            default:
+                "the TLS handshake failed"
+            }
+        return "TLS to the database failed: \(hint): \(cause)"
     }
 
     private static func connectionMeaning(_ code: PSQLError.Code) -> String {

@@ -11,11 +11,13 @@ public enum DatabaseProbe {
     public static func check(_ configuration: DatabaseConfiguration, logger: Logger) async throws(DatabaseError) {
         let tls: PostgresConnection.Configuration.TLS
         do {
-            switch configuration.tls {
-            case .disable: tls = .disable
-            case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-            case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            switch try configuration.makeTLSConfiguration() {
+            case nil: tls = .disable
+            case let settings? where configuration.tls == .prefer: tls = .prefer(try NIOSSLContext(configuration: settings))
+            case let settings?: tls = .require(try NIOSSLContext(configuration: settings))
             }
+        } catch let error as DatabaseError {
+            throw error
         } catch {
             throw DatabaseError(operation: "set up TLS to the database", underlying: error)
         }

@@ -11,7 +11,7 @@ extension PostgresClient {
         logger: Logger,
         _ body: (PostgresClient) async throws -> Result
     ) async throws -> Result {
-        let client = PostgresClient(configuration: configuration.makeClientConfiguration(), backgroundLogger: logger)
+        let client = PostgresClient(configuration: try configuration.makeClientConfiguration(), backgroundLogger: logger)
         let (started, signal) = AsyncStream.makeStream(of: Void.self)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {

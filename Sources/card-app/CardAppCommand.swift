@@ -42,7 +42,7 @@ struct CardAppCommand: AsyncParsableCommand {
 
         // Named now, not after the pool's minute of connection retries.
         try await DatabaseProbe.check(settings.database, logger: logger)
-        let database = PostgresClient(configuration: settings.database.makeClientConfiguration(), backgroundLogger: logger)
+        let database = PostgresClient(configuration: try settings.database.makeClientConfiguration(), backgroundLogger: logger)
         let tome = try HTTPTOMEClient(configuration: settings.tome, logger: logger)
         let pool = TokenPool(database: database, dual: DualNamespaceClient(tome: tome, configuration: settings.namespaces, logger: logger), logger: logger)
         let router = CardService.makeRouter(configuration: settings.service, database: database, pool: pool, registry: registry, logger: logger)
