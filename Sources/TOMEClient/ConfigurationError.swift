@@ -75,11 +75,12 @@ public struct EnvironmentReader {
         return value
     }
 
-    /// A log level (trace, debug, info, notice, warning, error, critical); default info.
+    /// A log level: swift-log's names (trace, debug, info, notice, warning, error, critical) or
+    /// Lambda's (TRACE, DEBUG, INFO, WARN, ERROR, FATAL), in any case; default info.
     public mutating func logLevel(_ name: String) -> Logger.Level {
         guard let raw = optionalString(name) else { return .info }
-        guard let level = Logger.Level(rawValue: raw.lowercased()) else {
-            problem("\(name) must be one of trace, debug, info, notice, warning, error, critical")
+        guard let level = Logger.Level(name: raw) else {
+            problem("\(name) must be one of trace, debug, info, notice, warning, error, critical (or Lambda's TRACE, DEBUG, INFO, WARN, ERROR, FATAL), got \"\(raw.prefix(32))\"")
             return .info
         }
         return level
@@ -102,6 +103,28 @@ extension Logger.Level {
         let level = reader.logLevel("LOG_LEVEL")
         try reader.finish()
         return level
+    }
+
+    /// A level by swift-log's name or by Lambda's (`WARN` is `warning`, `FATAL` is `critical`).
+    public init?(name: String) {
+        switch name.lowercased() {
+        case "warn": self = .warning
+        case "fatal": self = .critical
+        case let other: self.init(rawValue: other)
+        }
+    }
+
+    /// The name Lambda's JSON log format filters on: TRACE, DEBUG, INFO, WARN, ERROR or FATAL.
+    /// Lambda has no `notice`, so it is INFO; anything it does not know it would also read as INFO.
+    public var lambdaName: String {
+        switch self {
+        case .trace: "TRACE"
+        case .debug: "DEBUG"
+        case .info, .notice: "INFO"
+        case .warning: "WARN"
+        case .error: "ERROR"
+        case .critical: "FATAL"
+        }
     }
 }
 

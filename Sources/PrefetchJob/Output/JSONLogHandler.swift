@@ -1,4 +1,5 @@
 public import Logging
+import TOMEClient
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -11,8 +12,12 @@ import Glibc
 
 /// Writes one JSON object per log record to standard error: what CloudWatch and log pipelines read.
 ///
-/// `{"time": "…", "level": "info", "message": "…", "logger": "…", "aws_request_id": "…", …}`;
-/// metadata values are strings. Lines are written with one `write(2)` so concurrent records never interleave.
+/// `{"timestamp": "2026-11-28T05:00:00.123Z", "level": "INFO", "message": "…", "logger": "…", "requestId": "…", …}`;
+/// metadata values are strings. `level` uses Lambda's names (TRACE, DEBUG, INFO, WARN, ERROR, FATAL)
+/// and `timestamp` is RFC 3339, the two fields Lambda's JSON log format filters and orders by:
+/// with swift-log's own names, `warning` and `critical` would be read as INFO and dropped once the
+/// function's application log level is raised. Lines are written with one `write(2)` so concurrent
+/// records never interleave.
 public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level
@@ -32,8 +37,8 @@ public struct JSONLogHandler: LogHandler {
         var fields: [String: String] = [:]
         for (key, value) in metadata { fields[key] = "\(value)" }
         for (key, value) in event.metadata ?? [:] { fields[key] = "\(value)" }
-        fields["time"] = Date().formatted(.iso8601)
-        fields["level"] = event.level.rawValue
+        fields["timestamp"] = Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        fields["level"] = event.level.lambdaName
         fields["message"] = "\(event.message)"
         fields["logger"] = label
         let encoder = JSONEncoder()
