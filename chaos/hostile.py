@@ -10,6 +10,9 @@ VALID_EVENTS = [
     {"source": "aws.events", "detail-type": "Scheduled Event", "id": "7bf73129-1428-4cd3-a780-95db273d1602",
      "time": "2026-11-28T10:00:00Z", "detail": {}},
     {"action": "refill", "dryRun": True, "executionId": "e-1", "attempt": 1},
+    {"version": "0", "id": "0d5e2f9c-1b2a-4c3d-8e9f-a0b1c2d3e4f5", "detail-type": "Scheduled Event", "source": "aws.scheduler",
+     "account": "000000000000", "time": "2026-11-28T10:00:00Z", "region": "eu-west-1",
+     "resources": ["arn:aws:scheduler:eu-west-1:000000000000:schedule/default/tome-prefetch"], "detail": "{}"},
 ]
 INTEGER_FIELDS = {"target": (0, 50_000_000), "maxPairs": (1, 50_000_000)}
 STRING_LIMITS = {"reason": 500, "idempotencyKey": 200, "trigger": 20, "executionId": 200,
@@ -37,12 +40,13 @@ class EventGenerator:
     def events(self, count):
         """`count` events as bytes; each breaks the format in one way."""
         makers = [self.wrong_type, self.out_of_range, self.unknown_field, self.unknown_action,
-                  self.too_long, self.bad_key, self.bad_scheduled, self.bad_rule_event, self.status_with_fields,
+                  self.too_long, self.bad_key, self.bad_scheduled, self.bad_rule_event, self.bad_scheduler_envelope,
+                  self.status_with_fields,
                   self.not_an_object, self.broken_json, self.oversized, self.deep_nesting, self.bad_bytes]
         return [self.rng.choice(makers)() for _ in range(count)]
 
     def base(self):
-        return json.loads(json.dumps(self.rng.choice(VALID_EVENTS[:2] + VALID_EVENTS[3:])))
+        return json.loads(json.dumps(self.rng.choice(VALID_EVENTS[:2] + VALID_EVENTS[3:4])))
 
     def dump(self, value):
         return json.dumps(value, ensure_ascii=self.rng.random() < 0.5).encode("utf-8", "surrogatepass")
@@ -119,6 +123,24 @@ class EventGenerator:
         else:
             event["source"] = "aws.events"
             event["detail-type"] = {"Scheduled Event": True}
+        return self.dump(event)
+
+    def bad_scheduler_envelope(self):
+        """EventBridge Scheduler's default payload with one thing wrong."""
+        event = json.loads(json.dumps(VALID_EVENTS[4]))
+        breakage = self.rng.randrange(6)
+        if breakage == 0:
+            event["detail-type"] = self.rng.choice(["Object Created", "scheduled event", "", None, 7])
+        elif breakage == 1:
+            event["resources"] = self.rng.choice([[], ["not-an-arn"], [1], "arn:aws:scheduler:x:y:schedule/a", None, ["a", "b"]])
+        elif breakage == 2:
+            event["time"] = self.rng.choice(["", "yesterday", "2026-11-28 10:00:00", "2026-11-28T10:00:00", 1764324000, None])
+        elif breakage == 3:
+            event["detail"] = self.rng.choice(['{"action": "drain"}', {"action": "refill"}, "[]", "", 5, ["{}"]])
+        elif breakage == 4:
+            event[self.rng.choice(["action", "target", "Detail", "idempotencyKey"])] = self.rng.choice([1, "refill"])
+        else:
+            event.pop(self.rng.choice(["detail-type", "resources", "time"]))
         return self.dump(event)
 
     def status_with_fields(self):

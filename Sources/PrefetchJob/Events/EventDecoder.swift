@@ -11,6 +11,9 @@ import Foundation
 /// Accepted shapes, as AWS and on-call send them:
 /// - an EventBridge rule's scheduled event (`"source": "aws.events"`, `"detail-type": "Scheduled Event"`):
 ///   a scheduled refill whose idempotency key is the event's `id`, which AWS keeps across its retries;
+/// - EventBridge Scheduler's default payload, sent by a schedule without an `Input`
+///   (`"source": "aws.scheduler"`, the schedule's ARN in `resources`, `detail` the string `"{}"`):
+///   a scheduled refill keyed by schedule ARN and the event's `time`, the same in every retry of one firing;
 /// - a custom Input from EventBridge Scheduler or a rule: `{"action": "refill", "trigger": "scheduled",
 ///   "scheduledTime": "<aws.scheduler.scheduled-time>", "scheduleArn": "<aws.scheduler.schedule-arn>"}`,
 ///   keyed by schedule and scheduled time, which stay the same across retries of one firing;
@@ -43,8 +46,10 @@ public enum EventDecoder {
         guard case .object(let fields) = document else {
             throw EventError("the event must be a JSON object, got \(document.typeName)")
         }
-        if case .string("aws.events") = fields["source"] {
-            return try scheduledRuleEvent(fields)
+        switch fields["source"] {
+        case .string("aws.events"): return try ScheduledEnvelope.decode(fields, source: .rule)
+        case .string("aws.scheduler"): return try ScheduledEnvelope.decode(fields, source: .scheduler)
+        default: break
         }
         let action: String
         switch fields["action"] {
@@ -63,16 +68,6 @@ public enum EventDecoder {
         default:
             throw EventError("unknown action \"\(action.prefix(40))\"; use \"refill\" or \"status\"")
         }
-    }
-
-    private static func scheduledRuleEvent(_ fields: [String: JSONValue]) throws(EventError) -> JobEvent {
-        guard case .string("Scheduled Event") = fields["detail-type"] else {
-            throw EventError("an EventBridge event must have \"detail-type\": \"Scheduled Event\"; this job handles no other")
-        }
-        guard case .string(let id) = fields["id"], !id.isEmpty, id.count <= 200 else {
-            throw EventError("the scheduled event has no \"id\" string")
-        }
-        return .refill(RefillRequest(trigger: .scheduled, idempotencyKey: "eventbridge:\(id)"))
     }
 
     private static func refill(_ fields: [String: JSONValue]) throws(EventError) -> RefillRequest {
@@ -122,7 +117,7 @@ public enum EventDecoder {
         return request
     }
 
-    private static func string(_ fields: [String: JSONValue], _ name: String, maxLength: Int) throws(EventError) -> String? {
+    static func string(_ fields: [String: JSONValue], _ name: String, maxLength: Int) throws(EventError) -> String? {
         guard let value = fields[name] else { return nil }
         guard case .string(let text) = value else { throw EventError("\"\(name)\" must be a string, got \(value.typeName)") }
         guard text.count <= maxLength else { throw EventError("\"\(name)\" is longer than \(maxLength) characters") }
