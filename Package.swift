@@ -206,6 +206,7 @@ let package = Package(
                 "PrefetchJob",
                 "TOMEClient",
                 "TOMESimulator",
+                "TokenPool",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

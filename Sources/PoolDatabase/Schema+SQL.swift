@@ -12,6 +12,7 @@ extension Schema {
 --
 -- Version 1: the pool, assignments, refill runs and batches, and the refill lease.
 -- Version 2: a random claim key that spreads reservations over the pool; the card app's cards.
+-- Version 3: an index on the expiry of pairs that have one, for the bounded clean-up of expired pairs.
 
 CREATE TABLE IF NOT EXISTS schema_version (
     version     INT PRIMARY KEY,
@@ -121,6 +122,16 @@ CREATE TABLE IF NOT EXISTS card (
 
 INSERT INTO schema_version (version, description)
 VALUES (2, 'claim key on token_pool, card table')
+ON CONFLICT (version) DO NOTHING;
+
+-- Version 3.
+
+-- Refills delete expired pairs in small batches, oldest expiry first; this index finds them
+-- without reading the pool, and leaves out the pairs that never expire.
+CREATE INDEX IF NOT EXISTS token_pool_expires_at_idx ON token_pool (expires_at) WHERE expires_at IS NOT NULL;
+
+INSERT INTO schema_version (version, description)
+VALUES (3, 'index on token_pool.expires_at for the clean-up of expired pairs')
 ON CONFLICT (version) DO NOTHING;
 """#
 }

@@ -10,6 +10,11 @@ import Foundation
 
 /// One refill: lease → idempotency key → finish unfinished plans → deficit → plan → batches → summary.
 struct RefillRunner: Sendable {
+    /// Expired pairs deleted per statement: small enough that each delete is a short transaction.
+    static let expiryBatchSize = 1_000
+    /// At most this many clean-up statements per run (a million pairs); the next run goes on.
+    static let expiryMaxBatches = 1_000
+
     let configuration: PrefetchJob.Configuration
     let store: RefillStore
     let executor: BatchExecutor
@@ -63,12 +68,20 @@ struct RefillRunner: Sendable {
         // Looked up again under the lease: a run with this key may have finished meanwhile.
         let earlier = try await store.findRun(key: key)
         if let earlier, let replay = Self.replay(earlier) { return replay }
+        // Expired pairs are never handed out; deleting them keeps the table (and `status`) honest.
+        let expiredRemoved = try await store.removeExpired(
+            batchSize: Self.expiryBatchSize, maxBatches: Self.expiryMaxBatches
+        )
+        if expiredRemoved > 0 {
+            logger.info("expired pairs removed", metadata: ["expired_removed": "\(expiredRemoved)"])
+        }
         let poolBefore = try await store.availableCount()
         let resumed = try await finishUnfinishedRuns(deadline: deadline, lease: lease)
         if let earlier {
             // This key's own run was unfinished and has just been finished: its result is the answer.
             var summary = try await storedSummary(of: earlier)
             summary.resumed = resumed
+            summary.expiredRemoved = expiredRemoved
             return summary
         }
 
@@ -90,7 +103,7 @@ struct RefillRunner: Sendable {
         )
         let batches = (0..<plan.batchCount).map { PlannedBatch(runId: runId, number: $0, size: plan.size(ofBatch: $0)) }
         let execution = await execute(batches, deadline: deadline, lease: lease)
-        var summary = try await finish(record, execution: execution)
+        var summary = try await finish(record, execution: execution, expiredRemoved: expiredRemoved)
         summary.resumed = resumed
         return summary
     }
@@ -151,7 +164,7 @@ struct RefillRunner: Sendable {
     }
 
     /// Records how the run ended, from its batch rows, and returns its summary.
-    private func finish(_ run: RunRecord, execution: Execution) async throws -> RunSummary {
+    private func finish(_ run: RunRecord, execution: Execution, expiredRemoved: Int? = nil) async throws -> RunSummary {
         let totals = try await store.runTotals(runId: run.runId)
         let poolAfter = try await store.availableCount()
         let status: RunStatus =
@@ -169,6 +182,7 @@ struct RefillRunner: Sendable {
         summary.pairsInserted = totals.inserted
         summary.duplicatesSkipped = totals.requested - totals.inserted
         summary.tomeCalls = execution.tomeCalls
+        summary.expiredRemoved = expiredRemoved
         if status != .succeeded {
             summary.error = execution.explanation(remaining: run.batchesPlanned - totals.batches)
         }

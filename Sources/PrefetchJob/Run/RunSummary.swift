@@ -27,6 +27,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// TOME calls this invocation made (issue + tokenize per batch), not counting the client's retries.
     public var tomeCalls: Int
     public var durationMs: Int
+    /// Expired pairs this run deleted from the pool (in short batches, before it counted the pool).
+    public var expiredRemoved: Int?
     /// Batches of earlier, unfinished runs that this invocation finished first.
     public var resumed: ResumedWork?
     /// Why batches stopped early, or why nothing was done.

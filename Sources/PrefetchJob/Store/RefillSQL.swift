@@ -81,12 +81,30 @@ enum RefillSQL {
         """
     }
 
+    /// Deletes up to `limit` expired pairs, oldest expiry first, in one short statement of its own.
+    /// `SKIP LOCKED` passes over a row a reservation has locked, so neither waits for the other;
+    /// reservations never lock an expired pair (their claim skips them), so nothing is missed for long.
+    static func deleteExpired(limit: Int) -> PostgresQuery {
+        """
+        WITH removed AS (
+            DELETE FROM token_pool
+            WHERE ns1_token IN (
+                SELECT ns1_token FROM token_pool
+                WHERE expires_at <= now()
+                ORDER BY expires_at
+                LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED)
+            RETURNING 1)
+        SELECT count(*) FROM removed
+        """
+    }
+
     static func recentRuns(limit: Int) -> PostgresQuery {
         """
         SELECT run_id, trigger, status, started_at, finished_at, target, planned_pairs, batches_planned,
                (SELECT count(*) FROM refill_batch b WHERE b.run_id = r.run_id),
                (SELECT COALESCE(sum(pairs_inserted), 0) FROM refill_batch b WHERE b.run_id = r.run_id),
-               error, reason
+               error, reason, result
         FROM refill_run r ORDER BY started_at DESC LIMIT \(limit)
         """
     }

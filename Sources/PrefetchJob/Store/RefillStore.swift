@@ -72,6 +72,22 @@ struct RefillStore: Sendable {
         }
     }
 
+    /// Deletes expired pairs in batches of `batchSize`, each its own statement, until none are
+    /// left or `maxBatches` ran (the next run goes on). Returns how many were deleted.
+    func removeExpired(batchSize: Int, maxBatches: Int) async throws(DatabaseError) -> Int {
+        var removed = 0
+        for _ in 0..<maxBatches {
+            let deleted = try await retrying("delete expired pairs") {
+                let rows = try await client.query(RefillSQL.deleteExpired(limit: batchSize), logger: logger)
+                for try await count in rows.decode(Int.self) { return count }
+                return 0
+            }
+            removed += deleted
+            if deleted < batchSize { break }
+        }
+        return removed
+    }
+
     func availableCount() async throws(DatabaseError) -> Int {
         try await retrying("count available pairs") {
             try await PoolStatistics.availableCount(client, logger: logger)
@@ -121,11 +137,12 @@ struct RefillStore: Sendable {
         try await retrying("read recent runs") {
             var overviews: [RunOverview] = []
             let rows = try await client.query(RefillSQL.recentRuns(limit: limit), logger: logger)
-            for try await row in rows.decode((String, String, String, Date, Date?, Int, Int, Int, Int, Int, String?, String?).self) {
+            for try await row in rows.decode((String, String, String, Date, Date?, Int, Int, Int, Int, Int, String?, String?, String?).self) {
                 overviews.append(
                     RunOverview(
                         runId: row.0, trigger: row.1, status: row.2, startedAt: row.3, finishedAt: row.4, target: row.5,
                         plannedPairs: row.6, batchesPlanned: row.7, batchesCommitted: row.8, pairsInserted: row.9,
+                        expiredRemoved: try row.12.map { try RunSummary(json: $0).expiredRemoved } ?? nil,
                         error: row.10, reason: row.11
                     )
                 )
@@ -187,6 +204,8 @@ public struct RunOverview: Sendable, Codable, Equatable {
     public var batchesPlanned: Int
     public var batchesCommitted: Int
     public var pairsInserted: Int
+    /// Expired pairs the run deleted; nil while it runs, and for runs stored before it was counted.
+    public var expiredRemoved: Int?
     public var error: String?
     public var reason: String?
 }
