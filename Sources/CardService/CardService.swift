@@ -14,16 +14,19 @@ public enum CardService {
         /// Where new cards' pairs come from: the pool (approach 2, the default) or straight from
         /// TOME for every card (approach 1), which the benchmarks compare against.
         public var tokenSource: TokenSource
+        /// How old the `/metrics` pool level may be before a scrape counts the pool again. Default 15 s.
+        public var poolLevelRefresh: Duration
 
         public enum TokenSource: String, Sendable {
             case pool
             case direct
         }
 
-        public init(authToken: String, maxBodyBytes: Int = 16 * 1024, tokenSource: TokenSource = .pool) {
+        public init(authToken: String, maxBodyBytes: Int = 16 * 1024, tokenSource: TokenSource = .pool, poolLevelRefresh: Duration = .seconds(15)) {
             self.authToken = authToken
             self.maxBodyBytes = maxBodyBytes
             self.tokenSource = tokenSource
+            self.poolLevelRefresh = poolLevelRefresh
         }
     }
 
@@ -37,7 +40,8 @@ public enum CardService {
         let router = Router()
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
-        OperationsRoutes(database: database, registry: registry, logger: logger).add(to: router)
+        let poolLevel = PoolLevelCache(database: database, refreshInterval: configuration.poolLevelRefresh, logger: logger)
+        OperationsRoutes(database: database, registry: registry, poolLevel: poolLevel, logger: logger).add(to: router)
         let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(token: configuration.authToken))
         let store = CardStore(database: database, pool: pool, direct: configuration.tokenSource == .direct, logger: logger)
         CardRoutes(store: store, pool: pool, maxBodyBytes: configuration.maxBodyBytes)

@@ -9,6 +9,7 @@ import Prometheus
 struct OperationsRoutes<Context: RequestContext> {
     let database: PostgresClient
     let registry: PrometheusCollectorRegistry
+    let poolLevel: PoolLevelCache
     let logger: Logger
 
     func add(to router: Router<Context>) {
@@ -31,11 +32,9 @@ struct OperationsRoutes<Context: RequestContext> {
         }
     }
 
-    /// Prometheus text. The pool level is read at scrape time (one count), so it is never stale.
+    /// Prometheus text. The pool level comes from `PoolLevelCache`: at most one count per interval.
     @Sendable func metrics(_ request: Request, context: Context) async throws -> Response {
-        let database = database
-        let logger = logger
-        if let available = try? await withTimeout(.seconds(2), { try await PoolStatistics.availableCount(database, logger: logger) }) {
+        if let available = await poolLevel.available() {
             Gauge(label: "tome_pool.available_pairs").record(available)
         }
         var buffer: [UInt8] = []
