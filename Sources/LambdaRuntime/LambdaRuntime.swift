@@ -17,13 +17,21 @@ public enum LambdaRuntime {
     public typealias Handler = @Sendable (LambdaInvocation, LambdaContext) async -> LambdaOutcome
 
     /// Serves events until SIGTERM (returns) or a fatal Runtime API error (throws).
-    public static func run(endpoint: String, logger: Logger, handler: @escaping Handler) async throws {
+    ///
+    /// `stopAfterInvocation` is asked after each answer; true returns, so that the caller can
+    /// rebuild what the handler uses (a database pool with a rotated password) and serve again.
+    public static func run(
+        endpoint: String,
+        logger: Logger,
+        stopAfterInvocation: @escaping @Sendable () -> Bool = { false },
+        handler: @escaping Handler
+    ) async throws {
         // The process-wide client needs no shutdown, so no path out of the loop can leak it.
         let client = RuntimeAPIClient(endpoint: endpoint, http: .shared)
         let state = LoopState()
         try await withThrowingTaskGroup(of: Finished.self) { group in
             group.addTask {
-                try await serve(client: client, logger: logger, state: state, handler: handler)
+                try await serve(client: client, logger: logger, state: state, stopAfterInvocation: stopAfterInvocation, handler: handler)
                 return .loop
             }
             group.addTask {
@@ -56,8 +64,10 @@ public enum LambdaRuntime {
         }
     }
 
-    private static func serve(client: RuntimeAPIClient, logger: Logger, state: LoopState, handler: Handler) async throws {
-        while !state.stopRequested {
+    private static func serve(
+        client: RuntimeAPIClient, logger: Logger, state: LoopState, stopAfterInvocation: () -> Bool, handler: Handler
+    ) async throws {
+        while !state.stopRequested && !stopAfterInvocation() {
             let invocation: LambdaInvocation
             do {
                 invocation = try await client.next()

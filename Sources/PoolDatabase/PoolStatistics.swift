@@ -18,7 +18,8 @@ public struct PoolStatistics: Sendable, Equatable, Codable {
     /// Pairs assigned to cards in the last hour and the last 24 hours, from the pool or from TOME.
     public var assignedLastHour: Int
     public var assignedLastDay: Int
-    /// Cards in the last 24 hours whose pair came straight from TOME because the pool was empty.
+    /// Cards in the last hour and the last 24 hours whose pair came straight from TOME because the pool was empty.
+    public var fallbacksLastHour: Int
     public var fallbacksLastDay: Int
 
     /// At the last hour's pace, how long the available pairs last; nil when nothing was assigned.
@@ -37,14 +38,15 @@ public struct PoolStatistics: Sendable, Equatable, Codable {
                     (SELECT min(fetched_at) FROM token_pool),
                     (SELECT count(*) FROM token_assignment WHERE assigned_at > now() - INTERVAL '1 hour'),
                     (SELECT count(*) FROM token_assignment WHERE assigned_at > now() - INTERVAL '24 hours'),
+                    (SELECT count(*) FROM token_assignment WHERE source = 'tome' AND assigned_at > now() - INTERVAL '1 hour'),
                     (SELECT count(*) FROM token_assignment WHERE source = 'tome' AND assigned_at > now() - INTERVAL '24 hours')
                 """,
                 logger: logger
             )
-            for try await (available, expired, oldest, hour, day, fallbacks) in rows.decode((Int, Int, Date?, Int, Int, Int).self) {
+            for try await (available, expired, oldest, hour, day, fallbacksHour, fallbacksDay) in rows.decode((Int, Int, Date?, Int, Int, Int, Int).self) {
                 return PoolStatistics(
                     available: available, expired: expired, oldestFetchedAt: oldest,
-                    assignedLastHour: hour, assignedLastDay: day, fallbacksLastDay: fallbacks
+                    assignedLastHour: hour, assignedLastDay: day, fallbacksLastHour: fallbacksHour, fallbacksLastDay: fallbacksDay
                 )
             }
             throw DatabaseError(operation: "read pool statistics", underlying: PoolStatisticsMissing())

@@ -5,7 +5,7 @@ public enum JobResult: Sendable {
     /// The event was malformed; nothing was written.
     case rejected(String)
     /// The event was valid but could not be carried out.
-    case failed(String)
+    case failed(JobFailure)
 
     public var isSuccess: Bool {
         switch self {
@@ -20,13 +20,22 @@ public enum JobResult: Sendable {
         switch self {
         case .refill(let summary): JSONLine.encode(summary)
         case .status(let report): JSONLine.encode(report)
-        case .rejected(let message): JSONLine.encode(ErrorAnswer(status: "rejected", error: message))
-        case .failed(let message): JSONLine.encode(ErrorAnswer(status: "error", error: message))
+        case .rejected, .failed: JSONLine.encode(errorAnswer)
         }
     }
 
-    private struct ErrorAnswer: Encodable {
+    /// The answer of a rejected or failed event.
+    var errorAnswer: ErrorAnswer {
+        switch self {
+        case .rejected(let message): ErrorAnswer(status: "rejected", error: message)
+        case .failed(let failure): ErrorAnswer(status: "error", error: failure.description, errorKind: failure.kind.rawValue)
+        case .refill, .status: ErrorAnswer(status: "ok", error: "")
+        }
+    }
+
+    struct ErrorAnswer: Encodable {
         var status: String
         var error: String
+        var errorKind: String?
     }
 }

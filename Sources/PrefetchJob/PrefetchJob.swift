@@ -54,9 +54,15 @@ public struct PrefetchJob: Sendable {
                 return .refill(try await runner.run(request, deadline: context.deadline))
             }
         } catch {
-            logger.error("event failed", metadata: [JobLogKey.error: "\(error)"])
-            return .failed("\(error)")
+            let failure = JobFailure(error)
+            logger.error("event failed", metadata: [JobLogKey.error: "\(failure)", "error.type": "\(failure.kind.rawValue)"])
+            return .failed(failure)
         }
+    }
+
+    /// The answer as one JSON line, with the pool's metrics in CloudWatch's Embedded Metric Format.
+    public func line(for result: JobResult) -> String {
+        result.json(metrics: result.metrics(lowWatermark: configuration.lowWatermark), settings: configuration.metrics)
     }
 
     /// Decodes and handles one event's bytes; a malformed event writes nothing.

@@ -2,63 +2,161 @@ import LambdaRuntime
 import Logging
 import PoolDatabase
 import PrefetchJob
+import Synchronization
 import TOMEClient
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `tome-prefetch` as a Lambda function: the Runtime API loop, with the same event handling as stdin.
 enum LambdaMode {
     static func run(endpoint: String, environment: [String: String]) async throws {
-        let logger = makeLogger(environment)
-        let configuration: PrefetchJob.Configuration
+        let logger: Logger
         do {
-            configuration = try PrefetchJob.Configuration(environment: environment)
+            logger = try makeLogger(environment)
         } catch {
-            logger.critical("invalid configuration", metadata: ["error": "\(error)"])
-            await LambdaRuntime.reportInitError(
-                endpoint: endpoint, LambdaErrorReport(errorType: "Runtime.InvalidConfiguration", errorMessage: "\(error)"), logger: logger
-            )
-            throw InitFailed()
+            let fallback = makeLogger(level: .info, text: false)
+            try await failInit(endpoint: endpoint, errorType: "Runtime.InvalidConfiguration", error: error, logger: fallback)
         }
+        let loader: SecretLoader
+        var secrets: ResolvedSecrets
+        var configuration: PrefetchJob.Configuration
         do {
-            try await PrefetchJob.withJob(configuration: configuration, logger: logger) { job in
-                try await LambdaRuntime.run(endpoint: endpoint, logger: logger) { invocation, context in
-                    let result = await job.handle(
-                        eventBytes: invocation.event,
-                        context: InvocationContext(requestId: context.requestId, deadline: context.deadline)
-                    )
-                    return outcome(of: result)
-                }
-            }
-        } catch let error as DatabaseError {
-            // The start-up probe: tell Lambda why this environment cannot serve.
-            logger.critical("the database cannot be used", metadata: ["error": "\(error)"])
-            await LambdaRuntime.reportInitError(
-                endpoint: endpoint, LambdaErrorReport(error, errorType: "Runtime.DatabaseUnavailable"), logger: logger
-            )
-            throw InitFailed()
+            loader = try SecretLoader(environment: environment)
+            secrets = try await loader.load()
+            configuration = try PrefetchJob.Configuration(environment: environment, secrets: secrets)
+        } catch let error as SecretError {
+            try await failInit(endpoint: endpoint, errorType: "Runtime.SecretUnavailable", error: error, logger: logger)
+        } catch {
+            try await failInit(endpoint: endpoint, errorType: "Runtime.InvalidConfiguration", error: error, logger: logger)
         }
+
+        var served = false
+        var rereadAtStart = false
+        while true {
+            let rotation = Mutex<ResolvedSecrets?>(nil)
+            let current = (configuration, secrets)
+            do {
+                try await PrefetchJob.withJob(configuration: configuration, logger: logger) { job in
+                    try await LambdaRuntime.run(
+                        endpoint: endpoint, logger: logger, stopAfterInvocation: { rotation.withLock { $0 != nil } }
+                    ) { invocation, context in
+                        let invocationContext = InvocationContext(requestId: context.requestId, deadline: context.deadline)
+                        let result = await job.handle(eventBytes: invocation.event, context: invocationContext)
+                        guard case .failed(let failure) = result, loader.database != nil,
+                            await passwordRefused(failure, configuration: current.0, logger: context.logger)
+                        else { return answer(result, job: job) }
+                        // The password was refused: a rotation. Read the secret once more and, when it
+                        // changed, answer this event on a new pool that the next events keep using.
+                        guard let rotated = await reread(loader, current: current.1, environment: environment, logger: context.logger) else {
+                            return answer(result, job: job)
+                        }
+                        rotation.withLock { $0 = rotated.secrets }
+                        let retried = try? await PrefetchJob.withJob(configuration: rotated.configuration, logger: logger) { job in
+                            answer(await job.handle(eventBytes: invocation.event, context: invocationContext), job: job)
+                        }
+                        return retried ?? answer(result, job: job)
+                    }
+                }
+            } catch let error as DatabaseError where !served {
+                // The start-up probe: a refused password may be a rotation this environment has not seen.
+                if error.isLoginRefused, !rereadAtStart, let rotated = await reread(loader, current: secrets, environment: environment, logger: logger) {
+                    rereadAtStart = true
+                    (configuration, secrets) = (rotated.configuration, rotated.secrets)
+                    continue
+                }
+                try await failInit(endpoint: endpoint, errorType: "Runtime.DatabaseUnavailable", error: error, logger: logger)
+            }
+            served = true
+            guard let rotated = rotation.withLock({ $0 }) else { return }
+            secrets = rotated
+            configuration = try PrefetchJob.Configuration(environment: environment, secrets: secrets)
+            logger.notice("serving with the database secret read again after a rotation")
+        }
+    }
+
+    /// Whether a failure was the database refusing the password. The pool retries a refused login
+    /// as it would a refused connection, so a database failure is checked with one connection of
+    /// its own, which names the cause at once.
+    private static func passwordRefused(_ failure: JobFailure, configuration: PrefetchJob.Configuration, logger: Logger) async -> Bool {
+        switch failure.kind {
+        case .databaseLogin:
+            return true
+        case .database:
+            do {
+                try await DatabaseProbe.check(configuration.database, logger: logger)
+                return false
+            } catch {
+                return error.isLoginRefused
+            }
+        case .tome, .notReady, .other:
+            return false
+        }
+    }
+
+    /// The database secret read again; nil (and a log line saying why) when it cannot be read,
+    /// has not changed, or no longer makes a valid configuration.
+    private static func reread(
+        _ loader: SecretLoader, current: ResolvedSecrets, environment: [String: String], logger: Logger
+    ) async -> (secrets: ResolvedSecrets, configuration: PrefetchJob.Configuration)? {
+        do {
+            guard let updated = try await loader.reloadDatabase(current) else {
+                logger.error(
+                    "the database refused the password and its secret is unchanged; the Parameters and Secrets extension may serve the old value until its cache expires (SECRETS_MANAGER_TTL)"
+                )
+                return nil
+            }
+            let configuration = try PrefetchJob.Configuration(environment: environment, secrets: updated)
+            logger.notice("the database refused the password; the secret has changed, reconnecting with it")
+            return (updated, configuration)
+        } catch {
+            logger.error("the database refused the password and its secret could not be read again", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Tells Lambda why this environment cannot serve, and stops the process.
+    private static func failInit(endpoint: String, errorType: String, error: any Error, logger: Logger) async throws -> Never {
+        logger.critical("start-up failed", metadata: ["error": "\(error)", "errorType": "\(errorType)"])
+        await LambdaRuntime.reportInitError(endpoint: endpoint, LambdaErrorReport(error, errorType: errorType), logger: logger)
+        throw InitFailed()
+    }
+
+    /// The answer to Lambda, after writing the run's JSON line to standard output: with the pool's
+    /// metrics in the Embedded Metric Format, it is what CloudWatch turns into metrics and alarms.
+    private static func answer(_ result: JobResult, job: PrefetchJob) -> LambdaOutcome {
+        let line = job.line(for: result)
+        print(line)
+        fflush(nil)
+        return outcome(of: result, line: line)
     }
 
     /// A partial run is an answer (it made progress; the next run finishes it). A rejected event
     /// or a run that could not start is an error, so Lambda retries it and, at last, dead-letters it.
-    static func outcome(of result: JobResult) -> LambdaOutcome {
+    static func outcome(of result: JobResult, line: String) -> LambdaOutcome {
         switch result {
         case .rejected(let message):
             return .failure(LambdaErrorReport(errorType: "InvalidEvent", errorMessage: message))
-        case .failed(let message):
-            return .failure(LambdaErrorReport(errorType: "RefillFailed", errorMessage: message))
+        case .failed(let failure):
+            return .failure(LambdaErrorReport(errorType: failure.lambdaErrorType, errorMessage: failure.description))
         case .refill(let summary) where summary.status == .failed:
             return .failure(LambdaErrorReport(errorType: "RefillFailed", errorMessage: summary.error ?? "no batch committed", stackTrace: [result.json()]))
         case .refill, .status:
-            return .response(Array(result.json().utf8))
+            return .response(Array(line.utf8))
         }
     }
 
-    /// JSON lines unless `AWS_LAMBDA_LOG_FORMAT` is `Text`; the level from `AWS_LAMBDA_LOG_LEVEL` or `LOG_LEVEL`.
-    static func makeLogger(_ environment: [String: String]) -> Logger {
-        var levelEnvironment = environment
-        if let lambdaLevel = environment["AWS_LAMBDA_LOG_LEVEL"], !lambdaLevel.isEmpty { levelEnvironment["LOG_LEVEL"] = lambdaLevel }
-        let level = (try? Logger.Level.fromEnvironment(levelEnvironment)) ?? .info
-        let text = environment["AWS_LAMBDA_LOG_FORMAT"]?.lowercased() == "text"
+    /// JSON lines unless `AWS_LAMBDA_LOG_FORMAT` is `Text`; the level from `AWS_LAMBDA_LOG_LEVEL`
+    /// (Lambda's names: TRACE … FATAL) or `LOG_LEVEL`. An unknown level is a configuration error.
+    static func makeLogger(_ environment: [String: String]) throws(ConfigurationError) -> Logger {
+        var reader = EnvironmentReader(environment)
+        let level = reader.optionalString("AWS_LAMBDA_LOG_LEVEL") != nil ? reader.logLevel("AWS_LAMBDA_LOG_LEVEL") : reader.logLevel("LOG_LEVEL")
+        try reader.finish()
+        return makeLogger(level: level, text: environment["AWS_LAMBDA_LOG_FORMAT"]?.lowercased() == "text")
+    }
+
+    private static func makeLogger(level: Logger.Level, text: Bool) -> Logger {
         var logger = Logger(label: "tome-prefetch") { label -> any LogHandler in
             text ? StreamLogHandler.standardError(label: label) : JSONLogHandler(label: label, level: level)
         }

@@ -33,7 +33,7 @@ struct PrefetchCommand: AsyncParsableCommand {
             }
             return
         }
-        let runtime = try Runtime.load()
+        let runtime = try await Runtime.load()
         let input = readAllStandardInput()
         let events = StdinEvents.split(input)
         guard !events.isEmpty else {
@@ -44,7 +44,7 @@ struct PrefetchCommand: AsyncParsableCommand {
             for (index, event) in events.enumerated() {
                 let context = InvocationContext(requestId: "stdin-\(runtime.processId)-\(index + 1)")
                 let result = await job.handle(eventBytes: event, context: context)
-                print(result.json())
+                print(job.line(for: result))
                 allSucceeded = allSucceeded && result.isSuccess
             }
         }
@@ -72,22 +72,19 @@ struct RefillCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let runtime = try Runtime.load()
+        let runtime = try await Runtime.load()
         let request = RefillRequest(
             trigger: .manual, idempotencyKey: idempotencyKey, target: target, maxPairs: maxPairs, dryRun: dryRun, reason: reason
         )
         let reporter = ProgressReporter()
-        let result = try await runtime.withJob { job in
-            await job.handle(
+        let (result, line) = try await runtime.withJob { job in
+            let result = await job.handle(
                 .refill(request),
                 context: InvocationContext(requestId: "cli-\(runtime.processId)", progress: { reporter.report($0) })
             )
+            return (result, job.line(for: result))
         }
-        if json || !reporter.isTerminal {
-            print(result.json())
-        } else {
-            print(result.text())
-        }
+        print(json || !reporter.isTerminal ? line : result.text())
         if case .refill(let summary) = result, summary.status == .leaseHeld { throw ExitCode(3) }
         if !result.isSuccess { throw ExitCode.failure }
     }
@@ -102,11 +99,12 @@ struct StatusCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of text.") var json = false
 
     func run() async throws {
-        let runtime = try Runtime.load(needsTOME: false)
-        let result = try await runtime.withJob { job in
-            await job.handle(.status, context: InvocationContext(requestId: "cli-\(runtime.processId)"))
+        let runtime = try await Runtime.load(needsTOME: false)
+        let (result, line) = try await runtime.withJob { job in
+            let result = await job.handle(.status, context: InvocationContext(requestId: "cli-\(runtime.processId)"))
+            return (result, job.line(for: result))
         }
-        print(json ? result.json() : result.text())
+        print(json ? line : result.text())
         if !result.isSuccess { throw ExitCode.failure }
     }
 }
@@ -118,7 +116,7 @@ struct MigrateCommand: AsyncParsableCommand {
     )
 
     func run() async throws {
-        let runtime = try Runtime.load(needsTOME: false)
+        let runtime = try await Runtime.load(needsTOME: false)
         let version = try await runtime.withJob { job in try await job.migrate() }
         print("schema is at version \(version)")
     }
@@ -139,7 +137,7 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let runtime = try Runtime.load()
+        let runtime = try await Runtime.load()
         let report = try await runtime.withJob { job in try await job.audit(sample: sample) }
         if json {
             print(report.json())

@@ -13,9 +13,10 @@ struct Runtime: Sendable {
     let logger: Logger
     let processId = Int(getpid())
 
-    /// Reads the environment once; a bad or missing setting stops the program naming the variable.
-    /// `needsTOME: false` lets `status` and `migrate` run with only `DATABASE_URL` set.
-    static func load(needsTOME: Bool = true) throws -> Runtime {
+    /// Reads the environment once, and the secrets it points at; a bad or missing setting stops
+    /// the program naming the variable. `needsTOME: false` lets `status` and `migrate` run with
+    /// only the database settings.
+    static func load(needsTOME: Bool = true) async throws -> Runtime {
         var environment = ProcessEnvironment.all()
         if !needsTOME && environment["TOME_URL"] == nil {
             // Never contacted by these commands; a placeholder keeps one configuration type.
@@ -23,7 +24,8 @@ struct Runtime: Sendable {
         }
         do {
             let level = try Logger.Level.fromEnvironment(environment)
-            let configuration = try PrefetchJob.Configuration(environment: environment)
+            let secrets = try await SecretLoader(environment: environment).load()
+            let configuration = try PrefetchJob.Configuration(environment: environment, secrets: secrets)
             return Runtime(configuration: configuration, logger: makeLogger(level: level, environment: environment))
         } catch {
             ProcessEnvironment.writeToStandardError("tome-prefetch: \(error)\n")
@@ -81,8 +83,8 @@ extension JobResult {
             return lines.joined(separator: "\n")
         case .rejected(let message):
             return "rejected: \(message)"
-        case .failed(let message):
-            return "failed: \(message)"
+        case .failed(let failure):
+            return "failed: \(failure)"
         }
     }
 }

@@ -21,8 +21,8 @@ struct LambdaHarness: Sendable {
         return root.appendingPathComponent(".build/debug/tome-prefetch")
     }
 
-    /// Starts the binary in Lambda mode with the job's settings plus `extra`.
-    func launch(_ extra: [String: String] = [:]) throws -> RunningBinary {
+    /// Starts the binary in Lambda mode with the job's settings plus `extra`, less `removing`.
+    func launch(_ extra: [String: String] = [:], removing: Set<String> = []) throws -> RunningBinary {
         var environment = [
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
             "AWS_LAMBDA_RUNTIME_API": endpoint,
@@ -34,7 +34,32 @@ struct LambdaHarness: Sendable {
             "LOG_LEVEL": "debug",
         ]
         environment.merge(extra) { $1 }
+        for name in removing { environment[name] = nil }
         return try RunningBinary(executable: Self.binary, environment: environment)
+    }
+
+    /// Runs the binary once in stdin mode with `input`; returns its exit status, stdout and stderr lines.
+    func runOnce(stdin input: String, _ extra: [String: String] = [:]) async throws -> (status: Int32?, output: [String], logs: [String]) {
+        var environment = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "DATABASE_URL": databaseURL,
+            "TOME_URL": simulator.url,
+            "POOL_TARGET": "1000",
+            "TOME_BATCH_SIZE": "100",
+            "TOME_CONCURRENCY": "4",
+            "LOG_FORMAT": "json",
+        ]
+        environment.merge(extra) { $1 }
+        let binary = try RunningBinary(executable: Self.binary, environment: environment, standardInput: input)
+        let status = await binary.waitForExit(timeout: .seconds(60))
+        let result = (status, binary.outputLines, binary.logLines)
+        await binary.stop()
+        return result
+    }
+
+    func string(_ sql: String) async throws -> String {
+        for try await value in try await database.query(PostgresQuery(unsafeSQL: sql)).decode(String.self) { return value }
+        throw HarnessFailure("no row for \(sql)")
     }
 
     func count(_ sql: String) async throws -> Int {
@@ -43,27 +68,44 @@ struct LambdaHarness: Sendable {
     }
 }
 
-/// A child process whose stderr is kept, for assertions about its logs.
+/// A child process whose stderr (its logs) and stdout (its answers and metric lines) are kept.
 final class RunningBinary: @unchecked Sendable {
     let process = Process()
     private let errorFile: URL
+    private let outputFile: URL
 
-    init(executable: URL, environment: [String: String]) throws {
+    init(executable: URL, environment: [String: String], arguments: [String] = [], standardInput: String? = nil) throws {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw HarnessFailure("\(executable.path) is not built; run `swift build` first (scripts/test does)")
         }
-        errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("tome-prefetch-\(UUID().uuidString).log")
+        let name = "tome-prefetch-\(UUID().uuidString)"
+        errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(name).log")
+        outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(name).out")
         _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
         process.executableURL = executable
+        process.arguments = arguments
         process.environment = environment
         process.standardError = try FileHandle(forWritingTo: errorFile)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        process.standardOutput = try FileHandle(forWritingTo: outputFile)
+        if let standardInput {
+            let pipe = Pipe()
+            process.standardInput = pipe
+            try process.run()
+            pipe.fileHandleForWriting.write(Data(standardInput.utf8))
+            try pipe.fileHandleForWriting.close()
+        } else {
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+        }
     }
 
     var logLines: [String] {
         ((try? String(contentsOf: errorFile, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    var outputLines: [String] {
+        ((try? String(contentsOf: outputFile, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
     /// Waits up to `timeout` for the process to exit; returns its status, or nil if it is still running.
@@ -86,6 +128,7 @@ final class RunningBinary: @unchecked Sendable {
         }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(at: errorFile)
+        try? FileManager.default.removeItem(at: outputFile)
     }
 }
 

@@ -155,9 +155,9 @@ struct FailurePathTests {
 
 /// The message of a failed result; records an issue (at the caller) and returns nil for any other result.
 private func failureMessage(of result: JobResult, sourceLocation: SourceLocation = #_sourceLocation) -> String? {
-    guard case .failed(let message) = result else {
+    guard case .failed(let failure) = result else {
         Issue.record("expected a failure, got \(result.json())", sourceLocation: sourceLocation)
         return nil
     }
-    return message
+    return failure.description
 }

@@ -11,6 +11,8 @@ import Foundation
 public struct StatusReport: Sendable, Codable, Equatable {
     public var pool: PoolStatistics
     public var target: Int
+    /// Below this the pool is low (`POOL_LOW_WATERMARK`); the low-pool alarm compares with it.
+    public var lowWatermark: Int
     public var deficit: Int
     /// At the last hour's pace, how long the pool lasts; nil when nothing was assigned in the last hour.
     public var hoursUntilEmpty: Double?
@@ -31,6 +33,7 @@ extension PrefetchJob {
         return StatusReport(
             pool: pool,
             target: configuration.poolTarget,
+            lowWatermark: configuration.lowWatermark,
             deficit: max(0, configuration.poolTarget - pool.available),
             hoursUntilEmpty: pool.hoursUntilEmpty,
             schemaVersion: try await Schema.currentVersion(database, logger: logger),
@@ -49,11 +52,12 @@ extension StatusReport {
     /// The report as on-call reads it in a terminal.
     public func text() -> String {
         var lines: [String] = []
-        lines.append("pool:        \(pool.available) available of target \(target) (deficit \(deficit)), \(pool.expired) expired")
+        lines.append("pool:        \(pool.available) available of target \(target) (deficit \(deficit)), low below \(lowWatermark)\(pool.available < lowWatermark ? ": LOW" : "")")
+        lines.append("expired:     \(pool.expired) waiting to be removed by the next refill (never handed out)")
         if let oldest = pool.oldestFetchedAt {
             lines.append("oldest pair: fetched \(oldest.formatted(.iso8601))")
         }
-        lines.append("assigned:    \(pool.assignedLastHour) in the last hour, \(pool.assignedLastDay) in 24 h (\(pool.fallbacksLastDay) straight from TOME)")
+        lines.append("assigned:    \(pool.assignedLastHour) in the last hour, \(pool.assignedLastDay) in 24 h (\(pool.fallbacksLastHour) and \(pool.fallbacksLastDay) straight from TOME)")
         if let hours = hoursUntilEmpty {
             lines.append("empty in:    about \(hours < 1 ? "\(Int(hours * 60)) minutes" : "\(Int(hours)) hours") at the last hour's pace")
         } else {
@@ -69,7 +73,9 @@ extension StatusReport {
         if lastRuns.isEmpty { lines.append("  none") }
         for run in lastRuns {
             var line = "  \(run.startedAt.formatted(.iso8601))  \(run.trigger.padding(9))  \(run.status.padding(9))  "
-            line += "\(run.batchesCommitted)/\(run.batchesPlanned) batches, \(run.pairsInserted) pairs  run \(run.runId)"
+            line += "\(run.batchesCommitted)/\(run.batchesPlanned) batches, \(run.pairsInserted) pairs"
+            if let removed = run.expiredRemoved, removed > 0 { line += ", \(removed) expired removed" }
+            line += "  run \(run.runId)"
             if let error = run.error { line += "\n      error: \(error)" }
             lines.append(line)
         }

@@ -10,6 +10,11 @@ extension PrefetchJob {
         public var namespaces: DualNamespaceClient.Configuration
         /// Available pairs a refill aims for. Default 10,000.
         public var poolTarget: Int
+        /// Below this many available pairs the pool is low: the metric the low-pool alarm compares
+        /// the level with. Default nil: a quarter of `poolTarget`.
+        public var poolLowWatermark: Int?
+        /// Where the run's metrics go (CloudWatch Embedded Metric Format). Default `TomePool`, `tome-pool`.
+        public var metrics: PoolMetrics.Settings
         /// The most pairs one run plans, however large the deficit. Default 100,000.
         public var maxPairsPerRun: Int
         /// Pairs per batch: one NS1 issue, one NS2 tokenize and one insert. Default 500.
@@ -28,6 +33,8 @@ extension PrefetchJob {
             tome: HTTPTOMEClient.Configuration,
             namespaces: DualNamespaceClient.Configuration = .init(),
             poolTarget: Int = 10_000,
+            poolLowWatermark: Int? = nil,
+            metrics: PoolMetrics.Settings = .init(),
             maxPairsPerRun: Int = 100_000,
             batchSize: Int = 500,
             concurrency: Int = 8,
@@ -39,12 +46,19 @@ extension PrefetchJob {
             self.tome = tome
             self.namespaces = namespaces
             self.poolTarget = poolTarget
+            self.poolLowWatermark = poolLowWatermark
+            self.metrics = metrics
             self.maxPairsPerRun = maxPairsPerRun
             self.batchSize = batchSize
             self.concurrency = concurrency
             self.pairTimeToLive = pairTimeToLive
             self.leaseTimeToLive = leaseTimeToLive
             self.deadlineMargin = deadlineMargin
+        }
+
+        /// The low watermark in force: `poolLowWatermark`, or a quarter of the target.
+        public var lowWatermark: Int {
+            poolLowWatermark ?? poolTarget / 4
         }
     }
 }

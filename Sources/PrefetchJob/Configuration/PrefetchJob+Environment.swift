@@ -7,27 +7,35 @@ extension PrefetchJob.Configuration {
     ///
     /// | variable | default |
     /// | --- | --- |
-    /// | `DATABASE_URL` | required (`postgres://user:password@host:5432/db?sslmode=require`) |
+    /// | `DATABASE_URL` | required, or `DATABASE_URL_SECRET_ARN` (`postgres://user:password@host:5432/db?sslmode=verify-full&sslrootcert=…`) |
+    /// | `DATABASE_URL_SECRET_ARN` | a secret (Secrets Manager ARN or SSM parameter) holding the URL or RDS's JSON, read at start-up |
+    /// | `DATABASE_SSLMODE`, `DATABASE_SSLROOTCERT` | `require`, none: TLS for a JSON secret |
+    /// | `DATABASE_HOST`, `DATABASE_PORT`, `DATABASE_NAME` | what a JSON secret lacks (an RDS-managed secret holds only the login) |
     /// | `DATABASE_MAX_CONNECTIONS` | 10 |
     /// | `TOME_URL`, `TOME_AUTH_TOKEN`, `TOME_*` | see `HTTPTOMEClient.Configuration(environment:)` |
+    /// | `TOME_AUTH_TOKEN_SECRET` | a secret holding the TOME token, instead of `TOME_AUTH_TOKEN` |
     /// | `TOME_NS1`, `TOME_NS2` | `NS1`, `NS2` |
     /// | `POOL_TARGET` | 10000 |
+    /// | `POOL_LOW_WATERMARK` | a quarter of `POOL_TARGET` |
+    /// | `METRICS_NAMESPACE`, `POOL_NAME` | `TomePool`, `tome-pool` (the metrics' namespace and `Pool` dimension) |
     /// | `REFILL_MAX_PAIRS` | 100000 |
     /// | `TOME_BATCH_SIZE` | 500 |
     /// | `TOME_CONCURRENCY` | 8 |
     /// | `POOL_PAIR_TTL_HOURS` | none (pairs never expire) |
     /// | `REFILL_LEASE_SECONDS` | 30 |
     /// | `REFILL_DEADLINE_MARGIN_MS` | 5000 |
-    public init(environment: [String: String]) throws(ConfigurationError) {
+    ///
+    /// `secrets` holds what the secret variables point at, read beforehand (see `SecretSettings`).
+    public init(environment: [String: String], secrets: ResolvedSecrets = ResolvedSecrets()) throws(ConfigurationError) {
         var reader = EnvironmentReader(environment)
         var problems: [String] = []
-        var database: DatabaseConfiguration?
-        if let url = reader.requiredString("DATABASE_URL") {
-            do {
-                database = try DatabaseConfiguration(url: url)
-            } catch {
-                problems.append("DATABASE_URL: \(error)")
+        let database = Self.database(&reader, secrets: secrets)
+        var environment = environment
+        if reader.optionalString(SecretSettings.tomeTokenVariable) != nil {
+            if reader.optionalString("TOME_AUTH_TOKEN") != nil {
+                reader.problem("set TOME_AUTH_TOKEN or \(SecretSettings.tomeTokenVariable), not both")
             }
+            environment["TOME_AUTH_TOKEN"] = secrets.tomeAuthToken
         }
         let maxConnections = reader.integer("DATABASE_MAX_CONNECTIONS", default: 10, in: 1...500)
         let internalNamespace = reader.string("TOME_NS1", default: "NS1")
@@ -37,6 +45,16 @@ extension PrefetchJob.Configuration {
         }
         if internalNamespace == externalNamespace { reader.problem("TOME_NS1 and TOME_NS2 must name different namespaces") }
         let poolTarget = reader.integer("POOL_TARGET", default: 10_000, in: 0...50_000_000)
+        let lowWatermark = reader.optionalString("POOL_LOW_WATERMARK") == nil
+            ? nil : reader.integer("POOL_LOW_WATERMARK", default: 0, in: 0...50_000_000)
+        let metrics = PoolMetrics.Settings(
+            namespace: reader.string("METRICS_NAMESPACE", default: "TomePool"),
+            poolName: reader.string("POOL_NAME", default: "tome-pool")
+        )
+        for (name, value) in [("METRICS_NAMESPACE", metrics.namespace), ("POOL_NAME", metrics.poolName)]
+        where value.count > 255 || value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            reader.problem("\(name) must be printable and at most 255 characters")
+        }
         let maxPairs = reader.integer("REFILL_MAX_PAIRS", default: 100_000, in: 1...50_000_000)
         let batchSize = reader.integer("TOME_BATCH_SIZE", default: 500, in: 1...100_000)
         let concurrency = reader.integer("TOME_CONCURRENCY", default: 8, in: 1...256)
@@ -60,6 +78,8 @@ extension PrefetchJob.Configuration {
             tome: tome,
             namespaces: .init(internalNamespace: internalNamespace, externalNamespace: externalNamespace, maxBatchSize: batchSize),
             poolTarget: poolTarget,
+            poolLowWatermark: lowWatermark,
+            metrics: metrics,
             maxPairsPerRun: maxPairs,
             batchSize: batchSize,
             concurrency: concurrency,
@@ -67,5 +87,48 @@ extension PrefetchJob.Configuration {
             leaseTimeToLive: .seconds(leaseSeconds),
             deadlineMargin: .milliseconds(marginMs)
         )
+    }
+}
+
+extension PrefetchJob.Configuration {
+    /// `DATABASE_URL`, or the secret `DATABASE_URL_SECRET_ARN` points at (with its TLS and endpoint settings).
+    private static func database(_ reader: inout EnvironmentReader, secrets: ResolvedSecrets) -> DatabaseConfiguration? {
+        let secretVariable = SecretSettings.databaseVariable
+        let url = reader.optionalString("DATABASE_URL")
+        guard reader.optionalString(secretVariable) != nil else {
+            guard let url = reader.requiredString("DATABASE_URL") else { return nil }
+            do {
+                return try DatabaseConfiguration(url: url)
+            } catch {
+                reader.problem("DATABASE_URL: \(error)")
+                return nil
+            }
+        }
+        if url != nil { reader.problem("set DATABASE_URL or \(secretVariable), not both") }
+        var defaults = DatabaseConfiguration.SecretDefaults()
+        if let mode = reader.optionalString("DATABASE_SSLMODE") {
+            if let parsed = DatabaseConfiguration.TLSMode(rawValue: mode) {
+                defaults.tls = parsed
+            } else {
+                let modes = DatabaseConfiguration.TLSMode.allCases.map(\.rawValue).joined(separator: ", ")
+                reader.problem("DATABASE_SSLMODE must be one of \(modes), got \"\(mode.prefix(32))\"")
+            }
+        }
+        defaults.rootCertificateFile = reader.optionalString("DATABASE_SSLROOTCERT")
+        defaults.host = reader.optionalString("DATABASE_HOST")
+        defaults.database = reader.optionalString("DATABASE_NAME")
+        if reader.optionalString("DATABASE_PORT") != nil {
+            defaults.port = reader.integer("DATABASE_PORT", default: 5432, in: 1...65_535)
+        }
+        guard let secret = secrets.databaseSecret else {
+            reader.problem("\(secretVariable) is set but its secret was not read")
+            return nil
+        }
+        do {
+            return try DatabaseConfiguration(secret: secret, defaults: defaults)
+        } catch {
+            reader.problem("\(secretVariable): \(error)")
+            return nil
+        }
     }
 }

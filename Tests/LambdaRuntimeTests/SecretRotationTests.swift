@@ -1,0 +1,137 @@
+import Foundation
+import LambdaRuntimeEmulator
+import PoolDatabase
+import PostgresNIO
+import Testing
+import TestSupport
+
+/// Secrets read at run time through an emulated Parameters and Secrets extension, and a database
+/// password rotated between invocations.
+@Suite("Secrets at run time")
+struct SecretRotationTests {
+    static let databaseSecretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:tome-pool/database-AbCdEf"
+    static let tokenParameter = "/tome-pool/tome-token"
+
+    /// A login role of the test's own, whose password the test can rotate without disturbing others.
+    struct Login {
+        let role: String
+        let schema: String
+        let configuration: DatabaseConfiguration
+
+        /// The JSON that RDS and its rotation functions keep.
+        func secret(password: String) -> String {
+            #"{"username": "\#(role)", "password": "\#(password)", "engine": "postgres", "host": "\#(configuration.host)", "port": \#(configuration.port), "dbname": "\#(configuration.database)", "dbInstanceIdentifier": "tome-pool"}"#
+        }
+    }
+
+    static func makeLogin(_ harness: LambdaHarness, password: String) async throws -> Login {
+        let role = "rotation_" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        let schema = try await harness.string("SELECT current_schema()")
+        for statement in [
+            "CREATE ROLE \(role) LOGIN PASSWORD '\(password)'",
+            "GRANT ALL ON SCHEMA \(schema) TO \(role)",
+            "GRANT ALL ON ALL TABLES IN SCHEMA \(schema) TO \(role)",
+            "ALTER ROLE \(role) SET search_path = \(schema)",
+        ] {
+            try await harness.database.query(PostgresQuery(unsafeSQL: statement))
+        }
+        return Login(role: role, schema: schema, configuration: try TestDatabase.baseConfiguration())
+    }
+
+    static func dropLogin(_ login: Login, _ harness: LambdaHarness) async throws {
+        do {
+            try await harness.database.query(PostgresQuery(unsafeSQL: "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '\(login.role)'"))
+            try await harness.database.query(PostgresQuery(unsafeSQL: "REVOKE ALL ON ALL TABLES IN SCHEMA \(login.schema) FROM \(login.role)"))
+            try await harness.database.query(PostgresQuery(unsafeSQL: "REVOKE ALL ON SCHEMA \(login.schema) FROM \(login.role)"))
+            try await harness.database.query(PostgresQuery(unsafeSQL: "DROP ROLE \(login.role)"))
+        } catch {
+            throw HarnessFailure("could not drop the test role: \(String(reflecting: error))")
+        }
+    }
+
+    static func environment(port: Int, token: String) -> [String: String] {
+        [
+            "DATABASE_URL_SECRET_ARN": databaseSecretArn,
+            "DATABASE_SSLMODE": "disable",
+            "TOME_AUTH_TOKEN_SECRET": tokenParameter,
+            "AWS_SESSION_TOKEN": token,
+            "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": "\(port)",
+        ]
+    }
+
+    @Test func secretsAreReadAtStartUpAndARotatedPasswordIsPickedUpWithoutARestart() async throws {
+        try await withLambdaHarness(simulator: .init(authToken: "tome-token-from-ssm")) { harness in
+            let login = try await Self.makeLogin(harness, password: "first-password-1")
+            let secrets = SecretsExtensionEmulator()
+            secrets.set(login.secret(password: "first-password-1"), for: Self.databaseSecretArn)
+            secrets.set("tome-token-from-ssm", for: Self.tokenParameter)
+            try await secrets.withServer { port in
+                let binary = try harness.launch(Self.environment(port: port, token: secrets.sessionToken), removing: ["DATABASE_URL"])
+                let refill = try await harness.emulator.answer(for: harness.emulator.invoke(#"{"action": "refill", "target": 300}"#))
+                #expect(refill.isResponse(containing: "\"pairsInserted\":300"), "\(refill) \(binary.logLines.suffix(5))")
+
+                // RDS rotates the password; the sessions the job holds end (as a restart or failover would).
+                secrets.set(login.secret(password: "second-password-2"), for: Self.databaseSecretArn)
+                try await harness.database.query(PostgresQuery(unsafeSQL: "ALTER ROLE \(login.role) PASSWORD 'second-password-2'"))
+                try await harness.database.query(PostgresQuery(unsafeSQL: "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '\(login.role)'"))
+
+                let status = try await harness.emulator.answer(for: harness.emulator.invoke(#"{"action": "status"}"#))
+                #expect(status.isResponse(containing: "\"available\":300"), "\(status) \(binary.logLines.suffix(5))")
+                #expect(secrets.readCount(of: Self.databaseSecretArn) == 2)
+                let again = try await harness.emulator.answer(for: harness.emulator.invoke(#"{"action": "status"}"#))
+                #expect(again.isResponse(containing: "\"available\":300"))
+                #expect(secrets.readCount(of: Self.databaseSecretArn) == 2)
+                #expect(secrets.readCount(of: Self.tokenParameter) == 1)
+                let logs = binary.logLines.joined(separator: "\n")
+                await binary.stop()
+
+                #expect(logs.contains("reconnecting"))
+                for secret in ["first-password-1", "second-password-2", "tome-token-from-ssm", secrets.sessionToken] {
+                    #expect(!logs.contains(secret), "a log line holds a secret")
+                }
+            }
+            try await Self.dropLogin(login, harness)
+        }
+    }
+
+    @Test func anUnreadableSecretIsAnInitErrorNamingTheSecretNotItsValue() async throws {
+        try await withLambdaHarness { harness in
+            let secrets = SecretsExtensionEmulator()
+            secrets.set("not a url and not json: hunter2", for: Self.databaseSecretArn)
+            try await secrets.withServer { port in
+                // The TOME token parameter does not exist: the extension answers 400.
+                let missing = try harness.launch(Self.environment(port: port, token: secrets.sessionToken), removing: ["DATABASE_URL"])
+                guard case .error(let errorType, _, let body) = try await harness.emulator.initError() else {
+                    Issue.record("expected an init error")
+                    return
+                }
+                #expect(errorType == "Runtime.SecretUnavailable")
+                let unescaped = body.replacingOccurrences(of: "\\/", with: "/")
+                #expect(unescaped.contains(Self.tokenParameter), "\(body)")
+                #expect(!body.contains("hunter2"))
+                #expect(await missing.waitForExit(timeout: .seconds(10)) != nil)
+                await missing.stop()
+            }
+        }
+    }
+
+    @Test func aMalformedDatabaseSecretIsAConfigurationErrorWithoutItsValue() async throws {
+        try await withLambdaHarness { harness in
+            let secrets = SecretsExtensionEmulator()
+            secrets.set(#"{"username": "someone", "password": "hunter2"}"#, for: Self.databaseSecretArn)
+            secrets.set("token", for: Self.tokenParameter)
+            try await secrets.withServer { port in
+                let binary = try harness.launch(Self.environment(port: port, token: secrets.sessionToken), removing: ["DATABASE_URL"])
+                guard case .error(let errorType, _, let body) = try await harness.emulator.initError() else {
+                    Issue.record("expected an init error")
+                    return
+                }
+                #expect(errorType == "Runtime.InvalidConfiguration")
+                #expect(body.contains("DATABASE_URL_SECRET_ARN"))
+                #expect(body.contains("DATABASE_HOST"))
+                #expect(!body.contains("hunter2"))
+                await binary.stop()
+            }
+        }
+    }
+}
