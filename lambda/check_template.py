@@ -1,0 +1,580 @@
+#!/usr/bin/env python3
+"""Checks lambda/template.yaml the way `sam deploy` will see it.
+
+The template is transformed with the SAM translator (aws-sam-translator, the library behind
+CloudFormation's AWS::Serverless transform, which runs when `sam deploy` creates its change set)
+after the local CodeUri is replaced by an s3:// URI, as `sam deploy` does when it uploads the zip. The checks then read the CloudFormation
+that comes out: the permissions SAM generates, the schedules, the secrets, the logging settings,
+the alarms. Every failure prints one `error:` line naming what is wrong and the script exits 1;
+each group of checks that passes prints one `ok:` line.
+
+    python3 lambda/check_template.py [--template FILE] [--repo-root DIR]
+
+Needs aws-sam-translator and cfn-lint (for its YAML loader); scripts/lint-template installs both.
+No AWS account or network is used.
+"""
+
+import argparse
+import copy
+import fnmatch
+import json
+import os
+import re
+import sys
+
+from cfnlint.decode import decode_str
+from samtranslator.model.exceptions import InvalidDocumentException
+from samtranslator.translator.transform import transform
+
+FUNCTION = "PrefetchFunction"
+ZIP_PATH = os.path.join(".build", "lambda", "tome-prefetch.zip")
+SCHEDULES = {
+    # schedule name: (expression, the event's action)
+    "tome-prefetch-hourly": ("rate(1 hour)", "refill"),
+    "tome-prefetch-pool-metrics": ("rate(5 minutes)", "status"),
+}
+SCHEDULER_PLACEHOLDERS = {
+    "<aws.scheduler.scheduled-time>": "2024-03-22T18:00:00Z",
+    "<aws.scheduler.schedule-arn>": "arn:aws:scheduler:us-east-1:123456789012:schedule/default/tome-prefetch-hourly",
+    "<aws.scheduler.execution-id>": "d32c5kddcf5bb8c3",
+    "<aws.scheduler.attempt-number>": "1",
+}
+# Values for the parameters that have no default, as a deployment would pass them.
+SAMPLE_PARAMETERS = {
+    "SubnetIds": "subnet-0123456789abcdef0",
+    "SecurityGroupIds": "sg-0123456789abcdef0",
+    "ParametersSecretsExtensionLayerArn": "arn:aws:lambda:us-east-1:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:12",
+    "DatabaseSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:tome-pool/database-AbCdEf",
+    "TomeAuthTokenParameter": "/tome-pool/tome-token",
+    "TomeUrl": "https://tome.internal:8443",
+}
+MANAGED_POLICIES = {
+    name: f"arn:aws:iam::aws:policy/service-role/{name}"
+    for name in ("AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole")
+}
+# What an execution role could read a secret with; only the three grants below may match them.
+SECRET_ACTIONS = [
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:BatchGetSecretValue",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "ssm:GetParametersByPath",
+    "ssm:GetParameterHistory",
+    "kms:Decrypt",
+]
+PARAMETER_ARN = {
+    "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${TomeAuthTokenParameter}"
+}
+ALLOWED_SECRET_GRANTS = [
+    ("secretsmanager:GetSecretValue", {"Ref": "DatabaseSecretArn"}),
+    ("ssm:GetParameter", PARAMETER_ARN),
+    ("kms:Decrypt", {"Ref": "SecretsKmsKeyArn"}),
+]
+SECRET_NAME = re.compile(r"PASSWORD|PASSWD|TOKEN|SECRET|CREDENTIAL|PRIVATE_KEY|^DATABASE_URL$")
+# Where the secrets are, and the extension's own settings: names, never values.
+REFERENCE_NAMES = re.compile(
+    r"^(DATABASE_URL_SECRET_ARN|TOME_AUTH_TOKEN_SECRET|SECRETS_MANAGER_(TTL|TIMEOUT_MILLIS)"
+    r"|SSM_PARAMETER_STORE_(TTL|TIMEOUT_MILLIS)|PARAMETERS_SECRETS_EXTENSION_[A-Z_]+)$")
+SYSTEM_LEVELS_WITH_REPORT = {"DEBUG", "INFO"}
+ALARMS = {
+    "InvocationDeadLetterAlarm",
+    "SchedulerDeadLetterAlarm",
+    "PoolBelowLowWatermarkAlarm",
+    "PoolFallbacksAlarm",
+    "RefillRunFailedAlarm",
+}
+
+
+class Report:
+    def __init__(self):
+        self.failed = False
+        self.group = None
+        self.errors = 0
+
+    def start(self, group):
+        self.group, self.errors = group, 0
+
+    def fail(self, message):
+        print(f"error: {self.group}: {message}")
+        self.errors += 1
+        self.failed = True
+
+    def check(self, condition, message):
+        if not condition:
+            self.fail(message)
+        return condition
+
+    def done(self, summary):
+        if self.errors == 0:
+            print(f"ok: {self.group}: {summary}")
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def show(value):
+    return json.dumps(value, sort_keys=True)
+
+
+def get_att(name, attribute):
+    return {"Fn::GetAtt": [name, attribute]}
+
+
+class Conditions:
+    """Evaluates the template's conditions and Fn::If for given parameter values."""
+
+    def __init__(self, template, parameters):
+        self.template = template
+        self.parameters = parameters
+
+    def value(self, node):
+        if isinstance(node, dict) and set(node) == {"Ref"}:
+            return self.parameters.get(node["Ref"], node)
+        return node
+
+    def holds(self, node):
+        if isinstance(node, str):
+            return self.holds(self.template.get("Conditions", {})[node])
+        (function, arguments), = node.items()
+        if function == "Fn::Equals":
+            return self.value(arguments[0]) == self.value(arguments[1])
+        if function == "Fn::Not":
+            return not self.holds(arguments[0])
+        if function == "Fn::And":
+            return all(self.holds(a) for a in arguments)
+        if function == "Fn::Or":
+            return any(self.holds(a) for a in arguments)
+        if function == "Condition":
+            return self.holds(arguments)
+        raise ValueError(f"unknown condition function {function}")
+
+    def resolve(self, node):
+        if isinstance(node, dict) and set(node) == {"Fn::If"}:
+            condition, if_true, if_false = node["Fn::If"]
+            return self.resolve(if_true if self.holds(condition) else if_false)
+        return node
+
+
+def normalize(resource):
+    """A Fn::Sub of one variable, as SAM's policy templates write it, is that variable's value."""
+    if isinstance(resource, dict) and set(resource) == {"Fn::Sub"} and isinstance(resource["Fn::Sub"], list):
+        text, variables = resource["Fn::Sub"]
+        name = re.fullmatch(r"\$\{([A-Za-z0-9_]+)\}", text)
+        if name and name.group(1) in variables:
+            return normalize(variables[name.group(1)])
+    return resource
+
+
+def statements(policies):
+    """Each (policy name, statement) of inline policies; both branches of a statement's Fn::If."""
+    for policy in policies:
+        document = policy.get("PolicyDocument", {})
+        for statement in as_list(document.get("Statement", [])):
+            for branch in branches(statement):
+                yield policy.get("PolicyName", "?"), branch
+
+
+def branches(statement):
+    if isinstance(statement, dict) and set(statement) == {"Fn::If"}:
+        _, if_true, if_false = statement["Fn::If"]
+        return [b for s in (if_true, if_false) for b in branches(s)]
+    if statement == {"Ref": "AWS::NoValue"}:
+        return []
+    return [statement]
+
+
+def allows(role, action, resource):
+    """Whether an inline policy of the role allows the action on exactly that resource."""
+    for _, statement in statements(role["Properties"].get("Policies", [])):
+        if statement.get("Effect") != "Allow":
+            continue
+        actions = [a.lower() for a in as_list(statement.get("Action", []))]
+        if action.lower() in actions and resource in [normalize(r) for r in as_list(statement.get("Resource", []))]:
+            return True
+    return False
+
+
+def load(path):
+    with open(path, encoding="utf-8") as file:
+        text = file.read()
+    template, matches = decode_str(text)
+    if template is None or matches:
+        for match in matches:
+            print(f"error: yaml: {match}")
+        sys.exit(1)
+    # Plain dicts and strings, as the translator expects.
+    return text, json.loads(json.dumps(template))
+
+
+def parameter_values(template, overrides=None):
+    values = {}
+    for name, definition in template.get("Parameters", {}).items():
+        if "Default" in definition:
+            values[name] = definition["Default"]
+        else:
+            values[name] = SAMPLE_PARAMETERS.get(name, "sample")
+    values.update(overrides or {})
+    return values
+
+
+class ManagedPolicies:
+    def load(self):
+        return dict(MANAGED_POLICIES)
+
+
+def check_code_uri(report, template, template_path, repo_root):
+    report.start("code uri")
+    function = template.get("Resources", {}).get(FUNCTION)
+    if not report.check(isinstance(function, dict) and function.get("Type") == "AWS::Serverless::Function",
+                        f"no AWS::Serverless::Function named {FUNCTION}"):
+        return False
+    code_uri = function.get("Properties", {}).get("CodeUri")
+    expected = os.path.normpath(os.path.join(repo_root, ZIP_PATH))
+    if not isinstance(code_uri, str):
+        report.fail(f"CodeUri is {show(code_uri)}, not a plain local path: sam deploy uploads only a "
+                    f"path written in the template (it must resolve to {ZIP_PATH})")
+    elif code_uri.startswith("s3://"):
+        report.fail(f"CodeUri is {code_uri}: use the local zip ({ZIP_PATH}) so sam deploy uploads it")
+    else:
+        resolved = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(template_path)), code_uri))
+        report.check(resolved == expected,
+                     f"CodeUri {code_uri} resolves to {resolved}, not {expected} (the zip lambda/package writes)")
+    package = os.path.join(repo_root, "lambda", "package")
+    if os.path.exists(package):
+        with open(package, encoding="utf-8") as file:
+            script = file.read()
+        report.check("out=.build/lambda" in script and "tome-prefetch.zip" in script,
+                     f"lambda/package no longer writes {ZIP_PATH}")
+    report.done(f"CodeUri is the local {ZIP_PATH}, the file lambda/package writes")
+    return True
+
+
+def check_text(report, text):
+    report.start("dynamic references")
+    for pattern in ("ssm-secure", "{{resolve:"):
+        report.check(pattern not in text, f"the template contains {pattern!r}: secrets are read at run time, "
+                                          "never resolved into the function's configuration")
+    report.done("no ssm-secure and no {{resolve: in the template")
+
+
+def translate(report, template):
+    report.start("translate")
+    packaged = copy.deepcopy(template)
+    # What sam deploy does after uploading the zip (the key is the zip's MD5 there).
+    packaged["Resources"][FUNCTION]["Properties"]["CodeUri"] = "s3://sam-deploy-bucket/0123456789abcdef0123456789abcdef"
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    try:
+        output = transform(packaged, parameter_values(template), ManagedPolicies())
+    except InvalidDocumentException as error:
+        for cause in error.causes:
+            report.fail(f"the SAM translator rejects the template: {cause.message}")
+        return None
+    except Exception as error:  # the translator's own failures, reported rather than raised
+        report.fail(f"the SAM translator failed: {error}")
+        return None
+    report.done("the SAM translator transforms the template as sam deploy would after packaging")
+    return output
+
+
+def check_code(report, output):
+    report.start("packaged code")
+    function = output["Resources"][FUNCTION]
+    code = function["Properties"].get("Code", {})
+    report.check(isinstance(code, dict) and {"S3Bucket", "S3Key"} <= set(code),
+                 f"the function's Code is {show(code)}, not an S3Bucket and S3Key")
+    report.done("after packaging the function's Code is an S3Bucket and S3Key")
+
+
+def function_role(report, output):
+    role = output["Resources"][FUNCTION]["Properties"].get("Role")
+    if not (isinstance(role, dict) and "Fn::GetAtt" in role):
+        report.fail(f"the function's role is {show(role)}, not one generated from the template")
+        return None
+    return output["Resources"][role["Fn::GetAtt"][0]]
+
+
+def check_invocation_failures(report, output):
+    report.start("invocation failures")
+    role = function_role(report, output)
+    configs = [r for r in output["Resources"].values()
+               if r["Type"] == "AWS::Lambda::EventInvokeConfig"
+               and r["Properties"].get("FunctionName") == {"Ref": FUNCTION}]
+    queue = get_att("InvocationDeadLetterQueue", "Arn")
+    if report.check(len(configs) == 1, f"{len(configs)} EventInvokeConfig for the function, expected 1"):
+        properties = configs[0]["Properties"]
+        destination = properties.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+        report.check(destination == queue, f"the on-failure destination is {show(destination)}, "
+                                           "not InvocationDeadLetterQueue")
+        report.check("MaximumRetryAttempts" in properties, "the EventInvokeConfig sets no MaximumRetryAttempts")
+    if role:
+        report.check(allows(role, "sqs:SendMessage", queue),
+                     "the execution role does not allow sqs:SendMessage on InvocationDeadLetterQueue, so "
+                     "Lambda cannot deliver failed invocations (a separate AWS::Lambda::EventInvokeConfig "
+                     "gets no policy from SAM; use the function's EventInvokeConfig property)")
+    report.done("failed asynchronous invocations go to InvocationDeadLetterQueue, "
+                "and the execution role may send there")
+
+
+def check_schedules(report, output):
+    report.start("schedules")
+    resources = output["Resources"]
+    queue = resources.get("SchedulerDeadLetterQueue")
+    if report.check(queue and queue["Type"] == "AWS::SQS::Queue", "no SQS queue SchedulerDeadLetterQueue"):
+        properties = queue["Properties"]
+        report.check(properties.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in properties,
+                     "SchedulerDeadLetterQueue is not encrypted (SqsManagedSseEnabled)")
+        report.check(properties.get("MessageRetentionPeriod") == 1209600,
+                     "SchedulerDeadLetterQueue does not keep messages 14 days (MessageRetentionPeriod 1209600)")
+    schedules = {r["Properties"].get("Name"): r for r in resources.values()
+                 if r["Type"] == "AWS::Scheduler::Schedule"}
+    report.check(set(schedules) == set(SCHEDULES),
+                 f"the schedules are {sorted(map(str, schedules))}, expected {sorted(SCHEDULES)}")
+    dead_letter = get_att("SchedulerDeadLetterQueue", "Arn")
+    function = get_att(FUNCTION, "Arn")
+    for name, schedule in sorted(schedules.items(), key=lambda item: str(item[0])):
+        properties = schedule["Properties"]
+        target = properties.get("Target", {})
+        expression, action = SCHEDULES.get(name, (None, None))
+        if expression:
+            report.check(properties.get("ScheduleExpression") == expression,
+                         f"{name} runs {properties.get('ScheduleExpression')}, expected {expression}")
+        report.check(target.get("Arn") == function, f"{name} does not invoke {FUNCTION}")
+        report.check(target.get("DeadLetterConfig", {}).get("Arn") == dead_letter,
+                     f"{name}'s dead-letter queue is {show(target.get('DeadLetterConfig'))}, "
+                     "not SchedulerDeadLetterQueue")
+        retry = target.get("RetryPolicy", {})
+        report.check(retry.get("MaximumRetryAttempts", 0) >= 1 and "MaximumEventAgeInSeconds" in retry,
+                     f"{name} has no retry policy (MaximumRetryAttempts, MaximumEventAgeInSeconds)")
+        check_input(report, name, target.get("Input"), action)
+        role = target.get("RoleArn")
+        role = resources.get(role["Fn::GetAtt"][0]) if isinstance(role, dict) and "Fn::GetAtt" in role else None
+        if report.check(role is not None, f"{name}'s role is not generated from the template"):
+            report.check(allows(role, "lambda:InvokeFunction", function),
+                         f"{name}'s role does not allow lambda:InvokeFunction on {FUNCTION}")
+            report.check(allows(role, "sqs:SendMessage", dead_letter),
+                         f"{name}'s role does not allow sqs:SendMessage on SchedulerDeadLetterQueue")
+    report.done(f"{', '.join(sorted(SCHEDULES))}: expressions, JSON input, retry policy, "
+                "SchedulerDeadLetterQueue and the roles' permissions")
+
+
+def check_input(report, name, text, action):
+    if not report.check(isinstance(text, str), f"{name} has no Input text"):
+        return
+    for placeholder, sample in SCHEDULER_PLACEHOLDERS.items():
+        text = text.replace(placeholder, sample)
+    unknown = re.findall(r"<aws\.[^>]*>", text)
+    report.check(not unknown, f"{name}'s Input has placeholders the scheduler does not fill in: {', '.join(unknown)}")
+    try:
+        event = json.loads(text)
+    except json.JSONDecodeError as error:
+        report.fail(f"{name}'s Input is not JSON once the scheduler fills it in ({error}): {json.dumps(text)}")
+        return
+    if not report.check(isinstance(event, dict), f"{name}'s Input is not a JSON object"):
+        return
+    report.check(event.get("action") == action, f"{name}'s Input has action {event.get('action')!r}, "
+                                                 f"expected {action!r}")
+    if action == "refill":
+        report.check(SCHEDULER_PLACEHOLDERS["<aws.scheduler.scheduled-time>"] in event.values(),
+                     f"{name}'s Input does not carry <aws.scheduler.scheduled-time>, which gives the retries "
+                     "of one firing one idempotency key")
+
+
+def check_secrets(report, template, output):
+    report.start("secrets")
+    function = output["Resources"][FUNCTION]["Properties"]
+    variables = function.get("Environment", {}).get("Variables", {})
+    for name, value in sorted(variables.items()):
+        if REFERENCE_NAMES.match(name):
+            continue
+        report.check(not SECRET_NAME.search(name), f"environment variable {name} looks like a secret; "
+                                                   "secrets are read at run time through the extension")
+        report.check(not (isinstance(value, str) and re.search(r"://[^/@\s]+:[^/@\s]*@", value)),
+                     f"environment variable {name} carries credentials in a URL")
+    report.check(variables.get("DATABASE_URL_SECRET_ARN") == {"Ref": "DatabaseSecretArn"},
+                 "DATABASE_URL_SECRET_ARN is not the DatabaseSecretArn parameter")
+    report.check(variables.get("TOME_AUTH_TOKEN_SECRET") == {"Ref": "TomeAuthTokenParameter"},
+                 "TOME_AUTH_TOKEN_SECRET is not the TomeAuthTokenParameter parameter")
+    parameters = template.get("Parameters", {})
+    token = parameters.get("TomeAuthTokenParameter", {})
+    report.check(token.get("AllowedPattern", "").startswith("^/"),
+                 "TomeAuthTokenParameter does not require a leading / (its ARN is built as parameter${Name})")
+    layer = parameters.get("ParametersSecretsExtensionLayerArn")
+    report.check(layer is not None and "Default" not in layer,
+                 "there is no required ParametersSecretsExtensionLayerArn parameter")
+    report.check({"Ref": "ParametersSecretsExtensionLayerArn"} in as_list(function.get("Layers", [])),
+                 "the Parameters and Secrets extension layer is not attached (Layers)")
+    role = function_role(report, output)
+    if role:
+        check_secret_grants(report, role)
+    report.done("no secret in the template or the environment; the extension layer is attached; the role "
+                "reads exactly the database secret and the token parameter")
+
+
+def check_secret_grants(report, role):
+    found = set()
+    for policy, statement in statements(role["Properties"].get("Policies", [])):
+        if "NotAction" in statement or "NotResource" in statement:
+            report.fail(f"policy {policy} uses NotAction/NotResource; grants must name actions and resources")
+            continue
+        if statement.get("Effect") != "Allow":
+            continue
+        resources = [normalize(r) for r in as_list(statement.get("Resource", []))]
+        for pattern in as_list(statement.get("Action", [])):
+            matched = [a for a in SECRET_ACTIONS if fnmatch.fnmatch(a.lower(), str(pattern).lower())]
+            if not matched:
+                continue
+            grant = next((g for g in ALLOWED_SECRET_GRANTS if g[0].lower() == str(pattern).lower()), None)
+            if grant is None:
+                report.fail(f"policy {policy} grants {pattern} (covers {', '.join(matched)}) on "
+                            f"{show(resources)}; only GetSecretValue on the database secret, GetParameter "
+                            "on the token parameter and kms:Decrypt on SecretsKmsKeyArn are needed")
+            elif resources != [grant[1]]:
+                report.fail(f"policy {policy} grants {pattern} on {show(resources)}, expected exactly "
+                            f"{show(grant[1])}")
+            else:
+                found.add(grant[0])
+    for action, resource in ALLOWED_SECRET_GRANTS[:2]:
+        report.check(action in found, f"the execution role does not allow {action} on {show(resource)}")
+    for arn in role["Properties"].get("ManagedPolicyArns", []):
+        report.check(arn in MANAGED_POLICIES.values(),
+                     f"managed policy {show(arn)} is attached; it may grant access to other secrets")
+
+
+def check_runtime(report, template, output):
+    report.start("logging and concurrency")
+    function = output["Resources"][FUNCTION]["Properties"]
+    logging = function.get("LoggingConfig", {})
+    report.check(logging.get("LogFormat") == "JSON", "LoggingConfig.LogFormat is not JSON")
+    report.check(logging.get("SystemLogLevel") in SYSTEM_LEVELS_WITH_REPORT,
+                 f"SystemLogLevel is {show(logging.get('SystemLogLevel'))}: Lambda's REPORT lines are INFO, "
+                 "so it must be INFO or DEBUG")
+    level = logging.get("ApplicationLogLevel")
+    parameter = template.get("Parameters", {}).get("ApplicationLogLevel", {})
+    report.check(level == {"Ref": "ApplicationLogLevel"} and parameter.get("Default") == "INFO",
+                 "ApplicationLogLevel is not the ApplicationLogLevel parameter (default INFO)")
+    defaults = parameter_values(template)
+    conditions = Conditions(template, defaults)
+    reserved = function.get("ReservedConcurrentExecutions", {"Ref": "AWS::NoValue"})
+    try:
+        unset = conditions.resolve(reserved) == {"Ref": "AWS::NoValue"}
+        report.check(unset, f"the function reserves concurrency by default ({show(reserved)}); a manual invoke "
+                            "during the hourly run would be throttled and small accounts cannot deploy it")
+        if unset:
+            chosen = Conditions(template, {**defaults, "ReservedConcurrency": "2"}).resolve(reserved)
+            report.check(chosen == {"Ref": "ReservedConcurrency"},
+                         "setting the ReservedConcurrency parameter does not reserve concurrency")
+    except (KeyError, ValueError, TypeError) as error:
+        report.fail(f"cannot evaluate ReservedConcurrentExecutions {show(reserved)}: {error}")
+    report.done("JSON logs, REPORT lines kept (SystemLogLevel INFO or DEBUG), application level a parameter, "
+                "concurrency not reserved unless ReservedConcurrency is set")
+
+
+def metric_of(alarm):
+    """(namespace, metric name, statistic, period, dimensions) of a single-metric alarm."""
+    return (alarm.get("Namespace"), alarm.get("MetricName"), alarm.get("Statistic"), alarm.get("Period"),
+            alarm.get("Dimensions"))
+
+
+def check_alarms(report, output):
+    report.start("alarms")
+    resources = output["Resources"]
+    function = resources[FUNCTION]["Properties"].get("Environment", {}).get("Variables", {})
+    namespace = {"Ref": "MetricsNamespace"}
+    pool = [{"Name": "Pool", "Value": {"Ref": "AWS::StackName"}}]
+    report.check(function.get("METRICS_NAMESPACE") == namespace and
+                 function.get("POOL_NAME") == {"Ref": "AWS::StackName"},
+                 "METRICS_NAMESPACE and POOL_NAME are not what the alarms watch (MetricsNamespace, the stack name)")
+    alarms = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+    missing = ALARMS - set(alarms)
+    report.check(not missing, f"missing alarms: {', '.join(sorted(missing))}")
+    expected = {
+        "InvocationDeadLetterAlarm": (("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300,
+                                       [{"Name": "QueueName",
+                                         "Value": get_att("InvocationDeadLetterQueue", "QueueName")}]),
+                                      "GreaterThanThreshold", 1),
+        "SchedulerDeadLetterAlarm": (("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300,
+                                      [{"Name": "QueueName",
+                                        "Value": get_att("SchedulerDeadLetterQueue", "QueueName")}]),
+                                     "GreaterThanThreshold", 1),
+        "PoolFallbacksAlarm": ((namespace, "FallbacksLastHour", "Maximum", 300, pool), "GreaterThanThreshold", 3),
+        "RefillRunFailedAlarm": ((namespace, "RunFailed", "Maximum", 300, pool), "GreaterThanThreshold", 1),
+    }
+    for name, (metric, operator, periods) in expected.items():
+        alarm = alarms.get(name)
+        if alarm is None:
+            continue
+        report.check(metric_of(alarm) == metric, f"{name} watches {show(metric_of(alarm))}, expected {show(metric)}")
+        check_threshold(report, name, alarm, operator, periods)
+    watermark = alarms.get("PoolBelowLowWatermarkAlarm")
+    if watermark is not None:
+        metrics = {m.get("Id"): m for m in watermark.get("Metrics", [])}
+        stats = {(m["MetricStat"]["Metric"].get("MetricName"), m["MetricStat"].get("Stat"),
+                  m["MetricStat"].get("Period"), show(m["MetricStat"]["Metric"].get("Namespace")),
+                  show(m["MetricStat"]["Metric"].get("Dimensions")))
+                 for m in metrics.values() if "MetricStat" in m}
+        want = {("AvailablePairs", "Minimum", 300, show(namespace), show(pool)),
+                ("LowWatermark", "Maximum", 300, show(namespace), show(pool))}
+        report.check(stats == want, f"PoolBelowLowWatermarkAlarm reads {sorted(stats)}, expected {sorted(want)}")
+        expressions = [m.get("Expression", "").replace(" ", "") for m in metrics.values() if m.get("ReturnData")]
+        report.check(expressions == ["available-watermark"],
+                     f"PoolBelowLowWatermarkAlarm alarms on {expressions}, expected available - watermark")
+        check_threshold(report, "PoolBelowLowWatermarkAlarm", watermark, "LessThanThreshold", 3)
+    for name in sorted(ALARMS & set(alarms)):
+        alarm = alarms[name]
+        report.check("lambda/README.md" in alarm.get("AlarmDescription", ""),
+                     f"{name}'s description does not point to the runbook in lambda/README.md")
+        report.check(show(alarm.get("AlarmActions")) == show(
+                         {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]})
+                     or (resources_condition(output, name) == "HasAlarmTopic"
+                         and alarm.get("AlarmActions") == [{"Ref": "AlarmTopicArn"}]),
+                     f"{name} does not notify AlarmTopicArn when it is set")
+    report.done(f"{', '.join(sorted(ALARMS))} watch the right queues and metrics and notify AlarmTopicArn")
+
+
+def resources_condition(output, name):
+    return output["Resources"][name].get("Condition")
+
+
+def check_threshold(report, name, alarm, operator, periods):
+    report.check(alarm.get("ComparisonOperator") == operator and alarm.get("Threshold") == 0,
+                 f"{name} alarms when {alarm.get('ComparisonOperator')} {alarm.get('Threshold')}, "
+                 f"expected {operator} 0")
+    report.check(alarm.get("EvaluationPeriods") == periods and alarm.get("DatapointsToAlarm", periods) == periods,
+                 f"{name} alarms on {alarm.get('DatapointsToAlarm', alarm.get('EvaluationPeriods'))} of "
+                 f"{alarm.get('EvaluationPeriods')} periods, expected {periods} of {periods}")
+
+
+def check_outputs(report, output):
+    report.start("outputs")
+    values = [o.get("Value") for o in output.get("Outputs", {}).values()]
+    for wanted in ({"Ref": FUNCTION}, {"Ref": "InvocationDeadLetterQueue"}, {"Ref": "SchedulerDeadLetterQueue"}):
+        report.check(wanted in values, f"no output gives {show(wanted)}")
+    report.done("the function's name and both queue URLs")
+
+
+def main():
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--template", default=os.path.join(repo, "lambda", "template.yaml"))
+    parser.add_argument("--repo-root", default=repo, help="where .build/lambda/tome-prefetch.zip is made")
+    args = parser.parse_args()
+
+    report = Report()
+    text, template = load(args.template)
+    check_text(report, text)
+    if check_code_uri(report, template, args.template, args.repo_root):
+        output = translate(report, template)
+        if output is not None:
+            check_code(report, output)
+            check_invocation_failures(report, output)
+            check_schedules(report, output)
+            check_secrets(report, template, output)
+            check_runtime(report, template, output)
+            check_alarms(report, output)
+            check_outputs(report, output)
+    return 1 if report.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
