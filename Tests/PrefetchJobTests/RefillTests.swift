@@ -169,13 +169,17 @@ struct RefillTests {
         faults.hangMs = 1_500
         let simulator = TOMESimulator.Configuration(faults: faults, seed: 42)
         try await withJob(isolation: isolation, simulator: simulator, target: 3_000, batchSize: 100, concurrency: 4, requestTimeout: .milliseconds(400)) { harness in
-            var summary = try await harness.refill()
-            var runs = 1
-            while summary.status != .succeeded && runs < 6 {
-                summary = try await harness.refill()
+            // A fault can also hit the start-up check of the namespaces: that run does nothing and
+            // says so (not ready), and the next one tries again, as the hourly schedule would.
+            var summary: RunSummary?
+            var runs = 0
+            while summary?.status != .succeeded && runs < 6 {
                 runs += 1
+                let result = await harness.job.handle(.refill(RefillRequest()), context: InvocationContext(requestId: "test-\(runs)"))
+                if case .refill(let run) = result { summary = run }
             }
-            #expect(summary.status == .succeeded || summary.resumed != nil)
+            try #require(summary != nil, "no run got past the start-up check")
+            #expect(summary?.status == .succeeded || summary?.resumed != nil)
             #expect(try await harness.pooled == 3_000)
             #expect(try await harness.duplicateTokens == 0)
             #expect(harness.internalTokensIssued == 3_000)
@@ -192,9 +196,11 @@ struct RefillTests {
             let topUp = try await harness.refill()
             #expect(topUp.poolBefore == 180)
             #expect(topUp.deficit == 120)
+            // The refill removed the expired pairs it found, so none wait in the table any more.
+            #expect(topUp.expiredRemoved == 120)
             let status = try await harness.job.status()
             #expect(status.pool.available == 300)
-            #expect(status.pool.expired == 120)
+            #expect(status.pool.expired == 0)
         }
     }
 
