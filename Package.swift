@@ -34,11 +34,21 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
+        // Reading a program's environment into validated settings, for every executable.
+        .target(
+            name: "ProcessConfiguration",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        // Retry with jittered backoff, for TOME calls and database transactions alike.
+        .target(name: "Resilience", swiftSettings: strictSettings),
         // The v1 wire contract: the only code the simulator shares with the client.
         .target(name: "TOMEWire", swiftSettings: strictSettings),
         .target(
             name: "TOMEClient",
             dependencies: [
+                "ProcessConfiguration",
+                "Resilience",
                 "TOMEWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -64,6 +74,7 @@ let package = Package(
         .executableTarget(
             name: "tome-simulator",
             dependencies: [
+                "ProcessConfiguration",
                 "TOMESimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -75,6 +86,7 @@ let package = Package(
         .target(
             name: "PoolDatabase",
             dependencies: [
+                "Resilience",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -86,6 +98,7 @@ let package = Package(
         .target(
             name: "PrefetchJob",
             dependencies: [
+                "ProcessConfiguration",
                 "PoolDatabase",
                 "TOMEClient",
                 "TOMEWire",
@@ -125,6 +138,7 @@ let package = Package(
         .executableTarget(
             name: "card-app",
             dependencies: [
+                "ProcessConfiguration",
                 "CardService",
                 "PoolDatabase",
                 "TOMEClient",
@@ -143,6 +157,7 @@ let package = Package(
         .executableTarget(
             name: "tome-bench",
             dependencies: [
+                "ProcessConfiguration",
                 "PoolDatabase",
                 "TOMEClient",
                 "TokenPool",
@@ -177,6 +192,7 @@ let package = Package(
         .executableTarget(
             name: "tome-prefetch",
             dependencies: [
+                "ProcessConfiguration",
                 "LambdaRuntime",
                 "PoolDatabase",
                 "PrefetchJob",
@@ -201,6 +217,7 @@ let package = Package(
         .testTarget(
             name: "PrefetchJobTests",
             dependencies: [
+                "ProcessConfiguration",
                 "TestSupport",
                 "PoolDatabase",
                 "PrefetchJob",
@@ -258,6 +275,7 @@ let package = Package(
         .testTarget(
             name: "TOMEClientTests",
             dependencies: [
+                "ProcessConfiguration",
                 "TestSupport",
                 "TOMEClient",
                 "TOMESimulator",

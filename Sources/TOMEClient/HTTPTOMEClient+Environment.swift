@@ -1,3 +1,5 @@
+public import ProcessConfiguration
+
 extension HTTPTOMEClient.Configuration {
     /// Reads the client's settings from environment variables; called by executables only.
     ///

@@ -1,3 +1,4 @@
+import ProcessConfiguration
 import ArgumentParser
 import CardService
 import Hummingbird

@@ -1,3 +1,4 @@
+import ProcessConfiguration
 import ArgumentParser
 import Logging
 import PoolDatabase

@@ -1,3 +1,4 @@
+import ProcessConfiguration
 import LambdaRuntime
 import PrefetchJob
 import TOMEClient

@@ -1,3 +1,4 @@
+import ProcessConfiguration
 import ArgumentParser
 import Logging
 import ServiceLifecycle
@@ -100,13 +101,5 @@ struct SimulatorCommand: AsyncParsableCommand {
         let problems = configuration.problems()
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
         return configuration
-    }
-}
-
-enum ProcessEnvironment {
-    static func value(_ name: String) -> String? {
-        guard let raw = getenv(name) else { return nil }
-        let value = String(cString: raw)
-        return value.isEmpty ? nil : value
     }
 }

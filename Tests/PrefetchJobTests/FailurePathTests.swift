@@ -1,3 +1,4 @@
+import ProcessConfiguration
 import TestSupport
 import Logging
 import PoolDatabase

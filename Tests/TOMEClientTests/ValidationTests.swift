@@ -1,3 +1,4 @@
+import ProcessConfiguration
 import Testing
 import TOMEClient
 

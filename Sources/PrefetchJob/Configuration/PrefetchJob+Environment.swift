@@ -1,3 +1,4 @@
+public import ProcessConfiguration
 import PoolDatabase
 public import TOMEClient
 

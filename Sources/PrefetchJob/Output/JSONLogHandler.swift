@@ -1,3 +1,4 @@
+import ProcessConfiguration
 public import Logging
 import TOMEClient
 

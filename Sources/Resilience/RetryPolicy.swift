@@ -1,5 +1,6 @@
-/// How a TOME call is retried: bounded attempts, exponential backoff with full jitter,
-/// and `Retry-After` honoured up to a cap.
+/// How a call is retried: bounded attempts, exponential backoff with full jitter, and
+/// `Retry-After` honoured up to a cap. TOME calls and database transactions both use it, each
+/// with its own values.
 public struct RetryPolicy: Sendable, Equatable {
     /// Attempts in all, the first one included. Default 4.
     public var maxAttempts: Int
@@ -41,10 +42,12 @@ public struct RetryPolicy: Sendable, Equatable {
 }
 
 extension Duration {
-    var nanoseconds: Int64 {
+    /// The whole nanoseconds in this duration.
+    public var nanoseconds: Int64 {
         let parts = components
         return parts.seconds * 1_000_000_000 + parts.attoseconds / 1_000_000_000
     }
 
-    var milliseconds: Int64 { nanoseconds / 1_000_000 }
+    /// The whole milliseconds in this duration.
+    public var milliseconds: Int64 { nanoseconds / 1_000_000 }
 }

@@ -1,20 +1,5 @@
 public import Logging
 
-/// Configuration that cannot be used, with every problem named by its setting.
-///
-/// Problems describe the setting and what is wrong with it, never a secret's value.
-public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
-    public let problems: [String]
-
-    public init(problems: [String]) {
-        self.problems = problems
-    }
-
-    public var description: String {
-        "invalid configuration:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
-    }
-}
-
 /// Reads environment variables and collects what is wrong with them, so that a bad
 /// deployment is told about every mistake at once rather than one per restart.
 public struct EnvironmentReader {
@@ -96,40 +81,9 @@ public struct EnvironmentReader {
     }
 }
 
-extension Logger.Level {
-    /// Reads `LOG_LEVEL` alone, for programs that need the level before the rest of their settings.
-    public static func fromEnvironment(_ environment: [String: String]) throws(ConfigurationError) -> Logger.Level {
-        var reader = EnvironmentReader(environment)
-        let level = reader.logLevel("LOG_LEVEL")
-        try reader.finish()
-        return level
-    }
-
-    /// A level by swift-log's name or by Lambda's (`WARN` is `warning`, `FATAL` is `critical`).
-    public init?(name: String) {
-        switch name.lowercased() {
-        case "warn": self = .warning
-        case "fatal": self = .critical
-        case let other: self.init(rawValue: other)
-        }
-    }
-
-    /// The name Lambda's JSON log format filters on: TRACE, DEBUG, INFO, WARN, ERROR or FATAL.
-    /// Lambda has no `notice`, so it is INFO; anything it does not know it would also read as INFO.
-    public var lambdaName: String {
-        switch self {
-        case .trace: "TRACE"
-        case .debug: "DEBUG"
-        case .info, .notice: "INFO"
-        case .warning: "WARN"
-        case .error: "ERROR"
-        case .critical: "FATAL"
-        }
-    }
-}
-
 extension String {
-    func trimmingWhitespace() -> String {
+    /// Without leading and trailing whitespace.
+    public func trimmingWhitespace() -> String {
         var scalars = Substring(self)
         while let first = scalars.first, first.isWhitespace { scalars = scalars.dropFirst() }
         while let last = scalars.last, last.isWhitespace { scalars = scalars.dropLast() }

@@ -21,6 +21,13 @@ public enum ProcessEnvironment {
         return result
     }
 
+    /// The value of one variable; nil when unset or empty.
+    public static func value(_ name: String) -> String? {
+        guard let raw = getenv(name) else { return nil }
+        let value = String(cString: raw)
+        return value.isEmpty ? nil : value
+    }
+
     /// Writes `text` to standard error in one call, unbuffered.
     public static func writeToStandardError(_ text: String) {
         var bytes = Array(text.utf8)
