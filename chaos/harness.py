@@ -10,8 +10,9 @@ import subprocess
 import time
 import urllib.request
 
-# The job's documented exit statuses: 0 done, 1 failed or partial, 3 lease held elsewhere.
-EXPECTED_EXITS = {0, 1, 3}
+# The job's documented exit statuses: 0 done, 1 failed or partial (deadline, other), 3 lease held
+# elsewhere or lost, 4 database, 5 TOME, 6 not ready (the README's exit codes).
+EXPECTED_EXITS = {0, 1, 3, 4, 5, 6}
 
 
 class Harness:

@@ -1,20 +1,56 @@
 import PoolDatabase
 import TOMEClient
 
-/// Why a valid event could not be carried out. Its kind travels to the JSON answer, the exit
-/// code and Lambda's `errorType`, instead of being flattened into a string on the way.
+/// Why an event was not carried out, or not in full. Its kind is the one source of the JSON
+/// answer's `errorKind`, the exit code and Lambda's `errorType`, instead of a string flattened
+/// on the way.
 public struct JobFailure: Error, Sendable, CustomStringConvertible {
-    public enum Kind: String, Sendable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        /// The event was malformed; nothing was written.
+        case event
+        /// A setting is missing or wrong.
+        case configuration
         /// The database failed or did not answer.
         case database
         /// The database refused the password (28P01): after a rotation, the secret may be newer.
         case databaseLogin = "database_login"
-        /// TOME failed, refused or did not answer.
+        /// TOME failed, refused, did not answer, or answered against the contract.
         case tome
         /// Something outside the job must be fixed first: the schema, TOME's namespaces, the batch size.
         case notReady = "not_ready"
-        /// Anything else.
+        /// The run lost its refill lease and stopped starting batches.
+        case lease
+        /// The invocation's deadline came too close to start another batch.
+        case deadline
+        /// A stored run that this program cannot read, or anything else.
         case other
+
+        /// Lambda's `errorType`: what a dead-letter queue's reader filters on.
+        public var lambdaErrorType: String {
+            switch self {
+            case .event: "InvalidEvent"
+            case .configuration: "Runtime.InvalidConfiguration"
+            case .database, .databaseLogin: "DatabaseUnavailable"
+            case .tome: "TOMEUnavailable"
+            case .notReady: "NotReady"
+            case .lease: "LeaseLost"
+            case .deadline: "DeadlineReached"
+            case .other: "RefillFailed"
+            }
+        }
+
+        /// The exit status of a command or stdin run that ended this way (documented in the README).
+        public var exitCode: Int32 {
+            switch self {
+            case .other, .deadline: 1
+            case .configuration: 2
+            case .lease: 3
+            case .database, .databaseLogin: 4
+            case .tome: 5
+            case .notReady: 6
+            case .event: 65
+            }
+        }
     }
 
     public let kind: Kind
@@ -25,23 +61,15 @@ public struct JobFailure: Error, Sendable, CustomStringConvertible {
         self.description = description
     }
 
+    /// The kind of failure `error` is, with its description.
     init(_ error: any Error) {
         switch error {
         case let error as JobFailure: self = error
         case let error as DatabaseError: self.init(kind: error.isLoginRefused ? .databaseLogin : .database, description: "\(error)")
         case is ReadinessError: self.init(kind: .notReady, description: "\(error)")
-        case is DualNamespaceError, is TOMEError: self.init(kind: .tome, description: "\(error)")
+        case is DualNamespaceError, is TOMEError, is BatchError: self.init(kind: .tome, description: "\(error)")
+        case is EventError: self.init(kind: .event, description: "\(error)")
         default: self.init(kind: .other, description: "\(error)")
-        }
-    }
-
-    /// Lambda's `errorType` for this failure: what a dead-letter queue's reader filters on.
-    public var lambdaErrorType: String {
-        switch kind {
-        case .database, .databaseLogin: "DatabaseUnavailable"
-        case .tome: "TOMEUnavailable"
-        case .notReady: "NotReady"
-        case .other: "RefillFailed"
         }
     }
 }

@@ -15,6 +15,23 @@ public enum JobResult: Sendable {
         }
     }
 
+    /// Why the event was not carried out in full; nil when it was (a held lease is an answer too).
+    public var failureKind: JobFailure.Kind? {
+        switch self {
+        case .refill(let summary): summary.isSuccess ? nil : summary.errorKind ?? .other
+        case .status: nil
+        case .rejected: .event
+        case .failed(let failure): failure.kind
+        }
+    }
+
+    /// The exit status of a command or stdin run that ended with this answer: 0 when done, 3 when
+    /// another refill held the lease, otherwise the failure kind's code.
+    public var exitCode: Int32 {
+        if case .refill(let summary) = self, summary.status == .leaseHeld { return JobFailure.Kind.lease.exitCode }
+        return failureKind?.exitCode ?? 0
+    }
+
     /// One line of JSON with sorted keys.
     public func json() -> String {
         switch self {
@@ -27,7 +44,7 @@ public enum JobResult: Sendable {
     /// The answer of a rejected or failed event.
     var errorAnswer: ErrorAnswer {
         switch self {
-        case .rejected(let message): ErrorAnswer(status: "rejected", error: message)
+        case .rejected(let message): ErrorAnswer(status: "rejected", error: message, errorKind: JobFailure.Kind.event.rawValue)
         case .failed(let failure): ErrorAnswer(status: "error", error: failure.description, errorKind: failure.kind.rawValue)
         case .refill, .status: ErrorAnswer(status: "ok", error: "")
         }

@@ -56,10 +56,10 @@ public struct DualNamespaceClient: Sendable {
         repeat {
             let size = max(0, min(remaining, configuration.maxBatchSize))
             let chunkId = count <= configuration.maxBatchSize ? requestId : "\(requestId).\(chunkIndex)"
-            let internalTokens = try await step(.issueInternal, external: false) { namespace in
+            let internalTokens = try await step(.issueInternal, external: false) { namespace throws(TOMEError) in
                 try await tome.issueTokens(namespace: namespace, count: size, requestId: "\(chunkId).ns1")
             }
-            let references = try await step(.tokenizeExternal, external: true) { namespace in
+            let references = try await step(.tokenizeExternal, external: true) { namespace throws(TOMEError) in
                 try await tome.tokenize(namespace: namespace, values: internalTokens, requestId: "\(chunkId).ns2")
             }
             // The answer was validated to map every NS1 token, so this lookup cannot miss.
@@ -83,10 +83,10 @@ public struct DualNamespaceClient: Sendable {
         pairs.reserveCapacity(distinct.count)
         for (index, chunk) in distinct.chunked(into: configuration.maxBatchSize).enumerated() {
             let chunkId = "\(requestId).\(index)"
-            let internalTokens = try await step(.tokenizeInternal, external: false) { namespace in
+            let internalTokens = try await step(.tokenizeInternal, external: false) { namespace throws(TOMEError) in
                 try await tome.tokenize(namespace: namespace, values: Array(chunk), requestId: "\(chunkId).ns1")
             }
-            let references = try await step(.tokenizeExternal, external: true) { namespace in
+            let references = try await step(.tokenizeExternal, external: true) { namespace throws(TOMEError) in
                 try await tome.tokenize(namespace: namespace, values: Array(internalTokens.values), requestId: "\(chunkId).ns2")
             }
             for value in chunk {
@@ -106,7 +106,7 @@ public struct DualNamespaceClient: Sendable {
     public func resolve(references: [String]) async throws(DualNamespaceError) -> ResolveResult {
         var result = ResolveResult(resolved: [:], unknown: [])
         for chunk in references.uniqued().chunked(into: configuration.maxBatchSize) {
-            let answer = try await step(.resolveExternal, external: true) { namespace in
+            let answer = try await step(.resolveExternal, external: true) { namespace throws(TOMEError) in
                 try await tome.detokenize(namespace: namespace, tokens: Array(chunk))
             }
             result.resolved.merge(answer.values) { first, _ in first }
@@ -117,8 +117,8 @@ public struct DualNamespaceClient: Sendable {
 
     /// Checks that both namespaces exist in TOME (NS2 onboarding is a prerequisite), naming the one that does not.
     public func checkNamespaces() async throws(DualNamespaceError) -> (internal: NamespaceInfo, external: NamespaceInfo) {
-        let internalInfo = try await step(.checkNamespace, external: false) { try await tome.namespaceInfo(namespace: $0) }
-        let externalInfo = try await step(.checkNamespace, external: true) { try await tome.namespaceInfo(namespace: $0) }
+        let internalInfo = try await step(.checkNamespace, external: false) { namespace throws(TOMEError) in try await tome.namespaceInfo(namespace: namespace) }
+        let externalInfo = try await step(.checkNamespace, external: true) { namespace throws(TOMEError) in try await tome.namespaceInfo(namespace: namespace) }
         return (internalInfo, externalInfo)
     }
 
@@ -133,20 +133,13 @@ public struct DualNamespaceClient: Sendable {
     private func step<Answer>(
         _ step: DualNamespaceError.Step,
         external: Bool,
-        _ call: (String) async throws -> Answer
+        _ call: (String) async throws(TOMEError) -> Answer
     ) async throws(DualNamespaceError) -> Answer {
         let namespace = external ? configuration.externalNamespace : configuration.internalNamespace
         do {
             return try await call(namespace)
-        } catch let error as TOMEError {
-            throw DualNamespaceError(namespace: namespace, isExternal: external, step: step, underlying: error)
         } catch {
-            // A conforming TOMEService throws TOMEError only; anything else (cancellation) is a transport failure.
-            let wrapped = TOMEError(
-                kind: .transport, namespace: namespace, operation: step.operation, isRetryable: !(error is CancellationError),
-                reason: "the TOME adapter failed with \(type(of: error))", underlying: error
-            )
-            throw DualNamespaceError(namespace: namespace, isExternal: external, step: step, underlying: wrapped)
+            throw DualNamespaceError(namespace: namespace, isExternal: external, step: step, underlying: error)
         }
     }
 }

@@ -1,3 +1,4 @@
+import ProcessConfiguration
 import AsyncHTTPClient
 import Logging
 import Metrics
@@ -20,14 +21,22 @@ extension HTTPTOMEClient {
         body: Body?,
         answer: Answer.Type,
         validate: (Answer) -> Result<Validated, AnswerProblem>
-    ) async throws -> Validated {
+    ) async throws(TOMEError) -> Validated {
         guard NamespaceName.isValid(namespace) else {
             throw TOMEError(
                 kind: .invalidArgument, namespace: "invalid", operation: operation, isRetryable: false,
                 reason: "namespace names use only letters, digits, '_' and '-' (at most \(NamespaceName.maxLength))"
             )
         }
-        let payload = try body.map { ByteBuffer(bytes: try JSONEncoder().encode($0)) }
+        let payload: ByteBuffer?
+        do {
+            payload = try body.map { ByteBuffer(bytes: try JSONEncoder().encode($0)) }
+        } catch {
+            throw TOMEError(
+                kind: .invalidArgument, namespace: namespace, operation: operation, isRetryable: false,
+                reason: "the request could not be encoded as JSON", underlying: error
+            )
+        }
         let started = ContinuousClock.now
         var generator = SystemRandomNumberGenerator()
         var attempt = 1
@@ -61,7 +70,11 @@ extension HTTPTOMEClient {
                         LogKey.attempts: "\(attempt)", LogKey.error: "\(error)", LogKey.delayMs: "\(delay.milliseconds)",
                     ]
                 )
-                try await Task.sleep(for: delay)
+                if (try? await Task.sleep(for: delay)) == nil {
+                    // Cancelled while waiting to retry: the last failure is the answer.
+                    error.attempts = attempt
+                    throw error
+                }
                 attempt += 1
             }
         }

@@ -1,3 +1,4 @@
+public import ProcessConfiguration
 import AsyncHTTPClient
 public import Logging
 import NIOCore
@@ -70,7 +71,7 @@ public struct HTTPTOMEClient: TOMEService {
 
     // MARK: TOMEService
 
-    public func issueTokens(namespace: String, count: Int, requestId: String) async throws -> [String] {
+    public func issueTokens(namespace: String, count: Int, requestId: String) async throws(TOMEError) -> [String] {
         guard count >= 1 else {
             throw invalidArgument(namespace, .issue, "count must be at least 1, got \(count)")
         }
@@ -87,7 +88,7 @@ public struct HTTPTOMEClient: TOMEService {
         }
     }
 
-    public func tokenize(namespace: String, values: [String], requestId: String) async throws -> [String: String] {
+    public func tokenize(namespace: String, values: [String], requestId: String) async throws(TOMEError) -> [String: String] {
         let distinct = values.uniqued()
         guard !distinct.isEmpty else {
             throw invalidArgument(namespace, .tokenize, "values must not be empty")
@@ -105,7 +106,7 @@ public struct HTTPTOMEClient: TOMEService {
         }
     }
 
-    public func detokenize(namespace: String, tokens: [String]) async throws -> DetokenizeResult {
+    public func detokenize(namespace: String, tokens: [String]) async throws(TOMEError) -> DetokenizeResult {
         let distinct = tokens.uniqued()
         guard !distinct.isEmpty else {
             throw invalidArgument(namespace, .detokenize, "tokens must not be empty")
@@ -120,7 +121,7 @@ public struct HTTPTOMEClient: TOMEService {
         }
     }
 
-    public func namespaceInfo(namespace: String) async throws -> NamespaceInfo {
+    public func namespaceInfo(namespace: String) async throws(TOMEError) -> NamespaceInfo {
         try await exchange(
             namespace: namespace,
             operation: .info,

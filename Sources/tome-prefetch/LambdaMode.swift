@@ -1,3 +1,4 @@
+import ProcessConfiguration
 import LambdaRuntime
 import Logging
 import PoolDatabase
@@ -90,7 +91,7 @@ enum LambdaMode {
             } catch {
                 return error.isLoginRefused
             }
-        case .tome, .notReady, .other:
+        case .event, .configuration, .tome, .notReady, .lease, .deadline, .other:
             return false
         }
     }
@@ -137,11 +138,12 @@ enum LambdaMode {
     static func outcome(of result: JobResult, line: String) -> LambdaOutcome {
         switch result {
         case .rejected(let message):
-            return .failure(LambdaErrorReport(errorType: "InvalidEvent", errorMessage: message))
+            return .failure(LambdaErrorReport(errorType: JobFailure.Kind.event.lambdaErrorType, errorMessage: message))
         case .failed(let failure):
-            return .failure(LambdaErrorReport(errorType: failure.lambdaErrorType, errorMessage: failure.description))
+            return .failure(LambdaErrorReport(errorType: failure.kind.lambdaErrorType, errorMessage: failure.description))
         case .refill(let summary) where summary.status == .failed:
-            return .failure(LambdaErrorReport(errorType: "RefillFailed", errorMessage: summary.error ?? "no batch committed", stackTrace: [result.json()]))
+            let kind = summary.errorKind ?? .other
+            return .failure(LambdaErrorReport(errorType: kind.lambdaErrorType, errorMessage: summary.error ?? "no batch committed", stackTrace: [result.json()]))
         case .refill, .status:
             return .response(Array(line.utf8))
         }

@@ -1,3 +1,4 @@
+import ProcessConfiguration
 import ArgumentParser
 import Logging
 import PrefetchJob
@@ -39,16 +40,18 @@ struct PrefetchCommand: AsyncParsableCommand {
         guard !events.isEmpty else {
             throw ValidationError("no event on stdin; pipe a JSON event, e.g. echo '{\"action\": \"status\"}' | tome-prefetch")
         }
-        var allSucceeded = true
-        try await runtime.withJob { job in
+        // The exit status is the first failed event's (see the README's exit codes).
+        let status = try await runtime.withJob { job in
+            var status: Int32 = 0
             for (index, event) in events.enumerated() {
                 let context = InvocationContext(requestId: "stdin-\(runtime.processId)-\(index + 1)")
                 let result = await job.handle(eventBytes: event, context: context)
                 print(job.line(for: result))
-                allSucceeded = allSucceeded && result.isSuccess
+                if status == 0 { status = result.exitCode }
             }
+            return status
         }
-        if !allSucceeded { throw ExitCode.failure }
+        if status != 0 { throw ExitCode(status) }
     }
 }
 
@@ -56,7 +59,7 @@ struct RefillCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refill",
         abstract: "Run a manual refill now and print its summary.",
-        discussion: "Exit status: 0 filled, 1 partial or failed, 3 another refill holds the lease."
+        discussion: "Exit status: 0 filled, 3 another refill holds the lease, otherwise the failure's code (1 partial, 4 database, 5 TOME, 6 not ready; see the README)."
     )
 
     @Option(help: "Fill up to this many available pairs instead of POOL_TARGET.") var target: Int?
@@ -85,8 +88,7 @@ struct RefillCommand: AsyncParsableCommand {
             return (result, job.line(for: result))
         }
         print(json || !reporter.isTerminal ? line : result.text())
-        if case .refill(let summary) = result, summary.status == .leaseHeld { throw ExitCode(3) }
-        if !result.isSuccess { throw ExitCode.failure }
+        if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }
 }
 
@@ -105,7 +107,7 @@ struct StatusCommand: AsyncParsableCommand {
             return (result, job.line(for: result))
         }
         print(json ? line : result.text())
-        if !result.isSuccess { throw ExitCode.failure }
+        if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }
 }
 

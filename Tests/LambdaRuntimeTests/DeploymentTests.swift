@@ -1,6 +1,7 @@
 import Foundation
 import LambdaRuntimeEmulator
 import PostgresNIO
+import TOMESimulator
 import Testing
 
 /// What a deployment to AWS depends on, through the real binary: Scheduler's default payload,
@@ -71,14 +72,9 @@ struct DeploymentTests {
     @Test func anUnknownLambdaLogLevelIsAnInitErrorNotASilentInfo() async throws {
         try await withLambdaHarness { harness in
             let binary = try harness.launch(["AWS_LAMBDA_LOG_LEVEL": "LOUD"])
-            let report = try await harness.emulator.initError()
-            guard case .error(let errorType, _, let body) = report else {
-                Issue.record("expected an init error")
-                return
-            }
+            let (errorType, body) = try await harness.initError(of: binary)
             #expect(errorType == "Runtime.InvalidConfiguration")
             #expect(body.contains("AWS_LAMBDA_LOG_LEVEL"))
-            #expect(await binary.waitForExit(timeout: .seconds(10)) != nil)
             await binary.stop()
         }
     }
@@ -111,6 +107,33 @@ struct DeploymentTests {
             #expect(lines[1]["LowWatermark"] as? Int == 250)
             #expect(lines[1]["FallbacksLastHour"] as? Int == 0)
             #expect(lines[2]["RunFailed"] as? Int == 1)
+        }
+    }
+}
+
+/// Lambda's errorType says what failed, so a dead-letter queue's reader can tell them apart.
+@Suite("errorType by kind of failure")
+struct ErrorTypeTests {
+    @Test func aBadEventADatabaseFailureAndATOMEFailureHaveDifferentErrorTypes() async throws {
+        try await withLambdaHarness { harness in
+            let binary = try harness.launch()
+            let bad = try await harness.emulator.answer(for: harness.emulator.invoke(#"{"action": "drain"}"#))
+            #expect(bad.errorType == "InvalidEvent")
+            let healthy = try await harness.emulator.answer(for: harness.emulator.invoke(#"{"action": "refill", "target": 100}"#))
+            #expect(healthy.isResponse(containing: "\"pairsInserted\":100"))
+
+            var faults = FaultSettings()
+            faults.errorRates = ["503": 1]
+            faults.retryAfterSeconds = 0
+            try harness.simulator.simulator.setFaults(faults)
+            let tomeDown = try await harness.emulator.answer(for: harness.emulator.invoke(#"{"action": "refill", "target": 300}"#))
+            #expect(tomeDown.errorType == "TOMEUnavailable", "\(tomeDown)")
+            try harness.simulator.simulator.setFaults(FaultSettings())
+
+            try await harness.database.query("DROP TABLE token_pool")
+            let databaseBroken = try await harness.emulator.answer(for: harness.emulator.invoke(#"{"action": "refill", "target": 300}"#))
+            #expect(databaseBroken.errorType == "DatabaseUnavailable", "\(databaseBroken)")
+            await binary.stop()
         }
     }
 }

@@ -130,4 +130,10 @@ extension RuntimeAPIEmulator.Answer {
         if case .response(let body) = self { return body.contains(text) }
         return false
     }
+
+    /// The errorType of an error answer; nil for a response.
+    var errorType: String? {
+        if case .error(let errorType, _, _) = self { return errorType }
+        return nil
+    }
 }

@@ -63,11 +63,12 @@ def run(h, quick):
         "bad_pairs": bad_after_faults + bad_final, "status_when_healthy": summary_after.get("status"), "pool": pool,
         "tokens_issued": issued,
     }
-    # Succeeded, or stopped early (partial, failed, or an error before planning) saying why, and
-    # never blaming onboarding for what was only rate limiting or a 5xx.
+    # Succeeded, or stopped early (partial, failed, or an error before planning) saying why, with
+    # TOME's exit status (5, or 6 when the namespace check could not be done), and never blaming
+    # onboarding for what was only rate limiting or a 5xx.
     error = summary.get("error") or ""
     clear = status == "succeeded" and code == 0 or (
-        status in ("partial", "failed", "error") and code == 1 and "TOME" in error and "onboarding" not in error)
+        status in ("partial", "failed", "error") and code in (5, 6) and "TOME" in error and "onboarding" not in error)
     outcome.check(clear, "the faulty run ended %s (exit %s) without a clear status" % (status, code))
     outcome.check(stats["faultsInjected"] > 0, "no fault was served")
     outcome.check(bad_after_faults + bad_final == 0, "%d bad pairs stored" % (bad_after_faults + bad_final))

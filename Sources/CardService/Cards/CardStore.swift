@@ -56,11 +56,11 @@ struct CardStore: Sendable {
                 throw IdempotencyRace()
             }
             }
-        } catch where error.underlying is IdempotencyRace {
+        } catch is IdempotencyRace {
             if let idempotencyKey, let existing = try await existing(idempotencyKey: idempotencyKey, request: request) {
                 return (existing, false)
             }
-            throw error
+            throw APIError.unavailable("a concurrent request with this Idempotency-Key did not finish; retry")
         }
         if let card { return (card, true) }
         throw APIError(.internalServerError, code: "internal", message: "internal error")
@@ -101,7 +101,7 @@ struct CardStore: Sendable {
     ) async throws(DatabaseError) -> [Value] {
         let database = database
         let logger = logger
-        return try await withDatabaseRetry(operation: operation, retryConnectionErrors: true, logger: logger) {
+        return try await withDatabaseWork(operation: operation, retryConnectionErrors: true, logger: logger) {
             try await database.query(query, logger: logger).collect().map(decode)
         }
     }

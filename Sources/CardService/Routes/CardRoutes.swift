@@ -32,6 +32,10 @@ struct CardRoutes<Context: RequestContext> {
             return EditedResponse(status: created ? .created : .ok, response: card)
         } catch let error as DatabaseError {
             throw Self.unavailable(error, context: context)
+        } catch let error as DualNamespaceError {
+            // The pool was empty and the fallback to TOME failed: TOME, not the database, is down.
+            context.logger.error("the pool is empty and TOME failed", metadata: ["error": "\(error)"])
+            throw APIError.unavailable("no token pair available: the pool is empty and TOME is unavailable")
         }
     }
 
@@ -95,12 +99,8 @@ struct CardRoutes<Context: RequestContext> {
         return key
     }
 
-    /// The database or TOME (on fallback) failed: 503, so clients retry, with the cause logged.
+    /// The database failed: 503, so clients retry, with the cause logged.
     static func unavailable(_ error: DatabaseError, context: Context) -> APIError {
-        if error.underlying is DualNamespaceError {
-            context.logger.error("the pool is empty and TOME failed", metadata: ["error": "\(error.underlying)"])
-            return APIError.unavailable("no token pair available: the pool is empty and TOME is unavailable")
-        }
         context.logger.error("database failure", metadata: ["error": "\(error)"])
         return APIError.unavailable("the card database is unavailable")
     }

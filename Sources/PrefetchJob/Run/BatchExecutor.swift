@@ -14,7 +14,7 @@ struct BatchExecutor: Sendable {
         enum Result: Sendable {
             case committed(inserted: Int)
             case alreadyCommitted
-            case failed(String)
+            case failed(JobFailure)
         }
 
         var batch: PlannedBatch
@@ -52,14 +52,13 @@ struct BatchExecutor: Sendable {
                 result = .alreadyCommitted
                 logger.info("batch was committed before; nothing inserted")
             }
-        } catch let error as DualNamespaceError {
-            if error.step == .issueInternal { calls -= 1 }
-            result = .failed("batch \(batch.number): \(error)")
         } catch {
-            result = .failed("batch \(batch.number): \(error)")
+            if let error = error as? DualNamespaceError, error.step == .issueInternal { calls -= 1 }
+            let failure = JobFailure(error)
+            result = .failed(JobFailure(kind: failure.kind, description: "batch \(batch.number): \(failure)"))
         }
-        if case .failed(let reason) = result {
-            logger.warning("batch failed", metadata: [JobLogKey.error: "\(reason)"])
+        if case .failed(let failure) = result {
+            logger.warning("batch failed", metadata: [JobLogKey.error: "\(failure)", "error.type": "\(failure.kind.rawValue)"])
         }
         return Outcome(batch: batch, result: result, duration: .now - started, tomeCalls: calls)
     }
@@ -74,6 +73,7 @@ struct BatchExecutor: Sendable {
     }
 }
 
+/// TOME's answer broke a rule the client cannot check alone; the batch was not stored.
 struct BatchError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }

@@ -1,0 +1,34 @@
+/// What on-call reads: the terminal forms of the job's answers, beside their JSON.
+extension JobResult {
+    /// The result as on-call reads it in a terminal.
+    public func text() -> String {
+        switch self {
+        case .status(let report):
+            return report.text()
+        case .refill(let summary):
+            var lines = ["refill \(summary.status.rawValue)\(summary.replayed ? " (replayed: the earlier run's result)" : "")"]
+            if let runId = summary.runId { lines.append("run:       \(runId)") }
+            if let before = summary.poolBefore, let after = summary.poolAfter, let target = summary.target {
+                lines.append("pool:      \(before) → \(after) of target \(target)")
+            }
+            lines.append("batches:   \(summary.batchesCommitted)/\(summary.batchesPlanned) committed, \(summary.pairsInserted) pairs inserted, \(summary.duplicatesSkipped) duplicates skipped")
+            if let resumed = summary.resumed {
+                lines.append("resumed:   \(resumed.batchesCommitted) batches of \(resumed.runIds.count) earlier runs, \(resumed.pairsInserted) pairs")
+            }
+            lines.append("TOME:      \(summary.tomeCalls) calls in \(summary.durationMs) ms")
+            if let error = summary.error { lines.append("note:      \(error)") }
+            return lines.joined(separator: "\n")
+        case .rejected(let message):
+            return "rejected: \(message)"
+        case .failed(let failure):
+            return "failed: \(failure)"
+        }
+    }
+}
+
+extension AuditReport {
+    /// The report as one line of JSON.
+    public func json() -> String {
+        JSONLine.encode(self)
+    }
+}
