@@ -12,7 +12,8 @@ extension Schema {
 --
 -- Version 1: the pool, assignments, refill runs and batches, and the refill lease.
 -- Version 2: a random claim key that spreads reservations over the pool; the card app's cards.
--- Version 3: an index on the expiry of pairs that have one, for the bounded clean-up of expired pairs.
+-- Version 3: an index on the expiry of pairs that have one, for the bounded clean-up of expired
+-- pairs; the top-up trigger that refills between the hourly runs.
 
 CREATE TABLE IF NOT EXISTS schema_version (
     version     INT PRIMARY KEY,
@@ -130,8 +131,13 @@ ON CONFLICT (version) DO NOTHING;
 -- without reading the pool, and leaves out the pairs that never expire.
 CREATE INDEX IF NOT EXISTS token_pool_expires_at_idx ON token_pool (expires_at) WHERE expires_at IS NOT NULL;
 
+-- Top-ups (refills below the low watermark between hourly runs) are runs of their own trigger.
+-- Dropped and added again, so applying this file twice leaves one constraint.
+ALTER TABLE refill_run DROP CONSTRAINT IF EXISTS refill_run_trigger_check;
+ALTER TABLE refill_run ADD CONSTRAINT refill_run_trigger_check CHECK (trigger IN ('scheduled', 'manual', 'top-up'));
+
 INSERT INTO schema_version (version, description)
-VALUES (3, 'index on token_pool.expires_at for the clean-up of expired pairs')
+VALUES (3, 'index on token_pool.expires_at for the clean-up of expired pairs; top-up trigger')
 ON CONFLICT (version) DO NOTHING;
 """#
 }

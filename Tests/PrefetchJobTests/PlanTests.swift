@@ -13,18 +13,20 @@ struct PlanTests {
         (100_000, 0, 30_000, 100_000, 30_000),
     ])
     func deficit(target: Int, available: Int, cap: Int, deficit: Int, planned: Int) {
-        let result = RefillPlan.deficit(target: target, available: available, cap: cap)
-        #expect(result.deficit == deficit)
-        #expect(result.planned == planned)
+        let plan = RefillPlan(target: target, available: available, cap: cap, batchSize: 100)
+        #expect(plan.deficit == deficit)
+        #expect(plan.plannedPairs == planned)
+        #expect(plan.batches.plannedPairs == planned)
     }
 
     @Test func batchesCoverThePlanExactly() {
-        let plan = RefillPlan(plannedPairs: 1_050, batchSize: 100)
+        let plan = BatchPlan(plannedPairs: 1_050, batchSize: 100)
         #expect(plan.batchCount == 11)
         #expect((0..<plan.batchCount).map(plan.size(ofBatch:)).reduce(0, +) == 1_050)
         #expect(plan.size(ofBatch: 10) == 50)
-        #expect(RefillPlan(plannedPairs: 0, batchSize: 100).batchCount == 0)
-        #expect(RefillPlan(plannedPairs: 100, batchSize: 100).batchCount == 1)
+        #expect(plan.batches(runId: "r", except: [0, 10]).map(\.number) == Array(1...9))
+        #expect(BatchPlan(plannedPairs: 0, batchSize: 100).batchCount == 0)
+        #expect(BatchPlan(plannedPairs: 100, batchSize: 100).batchCount == 1)
     }
 
     @Test func requestIdsAreStablePerRunAndBatch() {

@@ -28,13 +28,14 @@ extension PrefetchJob {
         let store = RefillStore(client: database, logger: logger)
         let database = database
         let pool = try await withDatabaseRetry(operation: "read pool statistics", retryConnectionErrors: true, logger: logger) {
-            try await PoolStatistics.read(database, logger: logger)
+            try await PoolStatisticsReader(client: database, logger: logger).statistics()
         }
+        let plan = RefillPlan(configuration: configuration, available: pool.available)
         return StatusReport(
             pool: pool,
-            target: configuration.poolTarget,
+            target: plan.target,
             lowWatermark: configuration.lowWatermark,
-            deficit: max(0, configuration.poolTarget - pool.available),
+            deficit: plan.deficit,
             hoursUntilEmpty: pool.hoursUntilEmpty,
             schemaVersion: try await Schema.currentVersion(database, logger: logger),
             leaseHolder: try await store.currentLeaseHolder(),

@@ -1,6 +1,42 @@
-/// How many pairs a run fetches, cut into numbered batches. Pure arithmetic, stored with the run
-/// so that a run killed half-way is finished later with exactly the same batches.
+/// What a refill would do now: the target it fills to, the deficit, and the batches it plans.
+///
+/// Pure arithmetic, and the one place it is done: the runner plans with it, a dry run shows it,
+/// and `status` reports its target and deficit. The sizing policy's answer will plug in as `target`.
 struct RefillPlan: Sendable, Equatable {
+    /// Available pairs the run fills to.
+    var target: Int
+    /// Available (unexpired) pairs when the plan was made.
+    var available: Int
+    /// The most pairs one run plans.
+    var cap: Int
+    var batchSize: Int
+
+    /// Target − available, never negative.
+    var deficit: Int { max(0, target - available) }
+    /// The deficit, but at most `cap`.
+    var plannedPairs: Int { min(deficit, max(0, cap)) }
+    /// The planned pairs cut into numbered batches.
+    var batches: BatchPlan { BatchPlan(plannedPairs: plannedPairs, batchSize: batchSize) }
+
+    /// The plan for `request` (whose target and cap override the configured ones) at `available` pairs.
+    init(request: RefillRequest = RefillRequest(), configuration: PrefetchJob.Configuration, available: Int) {
+        self.init(
+            target: request.target ?? configuration.poolTarget, available: available,
+            cap: request.maxPairs ?? configuration.maxPairsPerRun, batchSize: configuration.batchSize
+        )
+    }
+
+    init(target: Int, available: Int, cap: Int, batchSize: Int) {
+        self.target = target
+        self.available = available
+        self.cap = cap
+        self.batchSize = batchSize
+    }
+}
+
+/// How many pairs a run fetches, cut into numbered batches. Stored with the run, so that a run
+/// killed half-way is finished later with exactly the same batches and TOME request ids.
+struct BatchPlan: Sendable, Equatable {
     var plannedPairs: Int
     var batchSize: Int
 
@@ -14,21 +50,21 @@ struct RefillPlan: Sendable, Equatable {
         return min(batchSize, plannedPairs - number * batchSize)
     }
 
-    /// Deficit = target − available (never negative); a run plans at most `cap` of it.
-    static func deficit(target: Int, available: Int, cap: Int) -> (deficit: Int, planned: Int) {
-        let deficit = max(0, target - available)
-        return (deficit, min(deficit, max(0, cap)))
+    /// The batches of run `runId` whose numbers are not in `committed`.
+    func batches(runId: String, except committed: Set<Int> = []) -> [PlannedBatch] {
+        (0..<batchCount).filter { !committed.contains($0) }.map { PlannedBatch(runId: runId, number: $0, size: size(ofBatch: $0)) }
     }
 }
 
-/// One batch to run: which run it belongs to, its number and its size. Its TOME request ids
-/// derive from the run id and the number, so running it again asks TOME for no new tokens.
+/// One batch to run: which run it belongs to, its number and its size.
+///
+/// Its request id is `<run id>-<batch>`; the dual-namespace client sends TOME `<request id>.ns1`
+/// for the NS1 issue and `<request id>.ns2` for the NS2 tokenize, so running the batch again asks
+/// TOME for no new tokens.
 struct PlannedBatch: Sendable, Equatable, Hashable {
     var runId: String
     var number: Int
     var size: Int
 
     var requestId: String { "\(runId)-\(number)" }
-    var internalRequestId: String { "\(requestId)-ns1" }
-    var externalRequestId: String { "\(requestId)-ns2" }
 }

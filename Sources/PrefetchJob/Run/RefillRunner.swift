@@ -32,20 +32,18 @@ struct RefillRunner: Sendable {
     }
 
     private func runUntimed(_ request: RefillRequest, deadline: ContinuousClock.Instant?) async throws -> RunSummary {
-        let target = request.target ?? configuration.poolTarget
-        let cap = request.maxPairs ?? configuration.maxPairsPerRun
         if request.dryRun {
-            return try await dryRun(request, target: target, cap: cap)
+            return try await dryRun(request)
         }
         let key = request.idempotencyKey ?? "manual:\(UUID().uuidString.lowercased())"
-        if let earlier = try await store.findRun(key: key), let replay = Self.replay(earlier) {
+        if let earlier = try await store.findRun(key: key), let replay = try Self.replay(earlier) {
             logger.info("event replayed: returning the earlier run's result", metadata: [JobLogKey.runId: "\(earlier.runId)"])
             return replay
         }
         let runId = UUID().uuidString.lowercased()
         let lease = RefillLease(store: store, holder: holder, timeToLive: configuration.leaseTimeToLive, logger: logger)
         let outcome = try await lease.withLease(runId: runId) { leaseState in
-            try await fill(request, key: key, runId: runId, target: target, cap: cap, deadline: deadline, lease: leaseState)
+            try await fill(request, key: key, runId: runId, deadline: deadline, lease: leaseState)
         }
         switch outcome {
         case .success(let summary):
@@ -62,12 +60,11 @@ struct RefillRunner: Sendable {
 
     /// Runs under the lease: nobody else is filling.
     private func fill(
-        _ request: RefillRequest, key: String, runId: String, target: Int, cap: Int,
-        deadline: ContinuousClock.Instant?, lease: RefillLease.State
+        _ request: RefillRequest, key: String, runId: String, deadline: ContinuousClock.Instant?, lease: RefillLease.State
     ) async throws -> RunSummary {
         // Looked up again under the lease: a run with this key may have finished meanwhile.
         let earlier = try await store.findRun(key: key)
-        if let earlier, let replay = Self.replay(earlier) { return replay }
+        if let earlier, let replay = try Self.replay(earlier) { return replay }
         // Expired pairs are never handed out; deleting them keeps the table (and `status`) honest.
         let expiredRemoved = try await store.removeExpired(
             batchSize: Self.expiryBatchSize, maxBatches: Self.expiryMaxBatches
@@ -85,23 +82,21 @@ struct RefillRunner: Sendable {
             return summary
         }
 
-        let available = try await store.availableCount()
-        let (deficit, planned) = RefillPlan.deficit(target: target, available: available, cap: cap)
-        let plan = RefillPlan(plannedPairs: planned, batchSize: configuration.batchSize)
+        let plan = RefillPlan(request: request, configuration: configuration, available: try await store.availableCount())
         let record = RunRecord(
             runId: runId, idempotencyKey: key, trigger: request.trigger, reason: request.reason, status: .running,
-            target: target, poolBefore: poolBefore, deficit: deficit, plannedPairs: planned,
-            batchSize: configuration.batchSize, batchesPlanned: plan.batchCount, result: nil
+            target: plan.target, poolBefore: poolBefore, deficit: plan.deficit, plannedPairs: plan.plannedPairs,
+            batchSize: plan.batchSize, batchesPlanned: plan.batches.batchCount, result: nil
         )
         try await store.insertRun(record)
         logger.info(
             "refill planned",
             metadata: [
-                JobLogKey.runId: "\(runId)", "target": "\(target)", "available": "\(available)",
-                "deficit": "\(deficit)", "batches": "\(plan.batchCount)",
+                JobLogKey.runId: "\(runId)", "target": "\(plan.target)", "available": "\(plan.available)",
+                "deficit": "\(plan.deficit)", "batches": "\(plan.batches.batchCount)",
             ]
         )
-        let batches = (0..<plan.batchCount).map { PlannedBatch(runId: runId, number: $0, size: plan.size(ofBatch: $0)) }
+        let batches = plan.batches.batches(runId: runId)
         let execution = await execute(batches, deadline: deadline, lease: lease)
         var summary = try await finish(record, execution: execution, expiredRemoved: expiredRemoved)
         summary.resumed = resumed
@@ -115,10 +110,7 @@ struct RefillRunner: Sendable {
         guard !runs.isEmpty else { return nil }
         var work = ResumedWork(runIds: [], batchesCommitted: 0, pairsInserted: 0, batchesFailed: 0)
         for run in runs {
-            let committed = try await store.committedBatchNumbers(runId: run.runId)
-            let plan = run.plan
-            let pending = (0..<plan.batchCount).filter { !committed.contains($0) }
-                .map { PlannedBatch(runId: run.runId, number: $0, size: plan.size(ofBatch: $0)) }
+            let pending = run.plan.batches(runId: run.runId, except: try await store.committedBatchNumbers(runId: run.runId))
             if !pending.isEmpty {
                 logger.notice(
                     "finishing an unfinished run first",
@@ -167,27 +159,12 @@ struct RefillRunner: Sendable {
     private func finish(_ run: RunRecord, execution: Execution, expiredRemoved: Int? = nil) async throws -> RunSummary {
         let totals = try await store.runTotals(runId: run.runId)
         let poolAfter = try await store.availableCount()
-        let status: RunStatus =
-            totals.batches == run.batchesPlanned ? .succeeded : (totals.batches == 0 ? .failed : .partial)
-        var summary = RunSummary(trigger: run.trigger, status: RunSummary.Outcome(rawValue: status.rawValue) ?? .failed)
-        summary.runId = run.runId
-        summary.idempotencyKey = run.idempotencyKey
-        summary.poolBefore = run.poolBefore
-        summary.poolAfter = poolAfter
-        summary.target = run.target
-        summary.deficit = run.deficit
-        summary.plannedPairs = run.plannedPairs
-        summary.batchesPlanned = run.batchesPlanned
-        summary.batchesCommitted = totals.batches
-        summary.pairsInserted = totals.inserted
-        summary.duplicatesSkipped = totals.requested - totals.inserted
-        summary.tomeCalls = execution.tomeCalls
-        summary.expiredRemoved = expiredRemoved
-        if status != .succeeded {
-            summary.error = execution.explanation(remaining: run.batchesPlanned - totals.batches)
-        }
-        let json = summary.jsonString()
-        try await store.finishRun(runId: run.runId, status: status, poolAfter: poolAfter, error: summary.error, result: json)
+        let summary = RunSummary(
+            finished: run, totals: totals, poolAfter: poolAfter, tomeCalls: execution.tomeCalls, expiredRemoved: expiredRemoved,
+            failureKind: execution.failureKind, explanation: execution.explanation(remaining: run.batchesPlanned - totals.batches)
+        )
+        let status = summary.runStatus
+        try await store.finishRun(runId: run.runId, status: status, poolAfter: poolAfter, error: summary.error, result: StoredRunResult(summary).json())
         logger.info(
             "refill finished",
             metadata: [
@@ -198,9 +175,9 @@ struct RefillRunner: Sendable {
         return summary
     }
 
-    private func dryRun(_ request: RefillRequest, target: Int, cap: Int) async throws -> RunSummary {
-        let available = try await store.availableCount()
-        let (deficit, planned) = RefillPlan.deficit(target: target, available: available, cap: cap)
+    /// The plan as it stands, and the earlier runs' batches that would be finished first; writes nothing.
+    private func dryRun(_ request: RefillRequest) async throws -> RunSummary {
+        let plan = RefillPlan(request: request, configuration: configuration, available: try await store.availableCount())
         var pending = 0
         for run in try await store.unfinishedRuns() {
             pending += run.batchesPlanned - (try await store.committedBatchNumbers(runId: run.runId)).count
@@ -208,12 +185,12 @@ struct RefillRunner: Sendable {
         var summary = RunSummary(trigger: request.trigger, status: .dryRun)
         summary.dryRun = true
         summary.idempotencyKey = request.idempotencyKey
-        summary.poolBefore = available
-        summary.poolAfter = available
-        summary.target = target
-        summary.deficit = deficit
-        summary.plannedPairs = planned
-        summary.batchesPlanned = RefillPlan(plannedPairs: planned, batchSize: configuration.batchSize).batchCount
+        summary.poolBefore = plan.available
+        summary.poolAfter = plan.available
+        summary.target = plan.target
+        summary.deficit = plan.deficit
+        summary.plannedPairs = plan.plannedPairs
+        summary.batchesPlanned = plan.batches.batchCount
         if pending > 0 {
             summary.error = "\(pending) batches of earlier unfinished runs would be finished first"
         }
@@ -223,16 +200,18 @@ struct RefillRunner: Sendable {
     /// The result `finish` just stored for a resumed run (succeeded, or still partial).
     private func storedSummary(of run: RunRecord) async throws -> RunSummary {
         guard let refreshed = try await store.findRun(key: run.idempotencyKey), let json = refreshed.result else {
-            throw BatchError("run \(run.runId) has no stored result")
+            throw StoredRunError(runId: run.runId, problem: "has no stored result after it was finished")
         }
-        return try RunSummary(json: json)
+        return try StoredRunResult.decode(json, runId: run.runId).summary
     }
 
     /// The stored result of a finished run, marked as replayed; nil when the run is unfinished.
-    static func replay(_ run: RunRecord) -> RunSummary? {
-        guard run.status != .running, let json = run.result, var summary = try? RunSummary(json: json) else { return nil }
+    /// A stored result that does not decode is an error naming the run, never a silent re-run.
+    static func replay(_ run: RunRecord) throws -> RunSummary? {
+        guard run.status != .running, let json = run.result else { return nil }
         // A partial or failed run is finished by whichever run comes next; until then its key resumes it.
         guard run.status == .succeeded || run.batchesPlanned == 0 else { return nil }
+        var summary = try StoredRunResult.decode(json, runId: run.runId).summary
         summary.replayed = true
         summary.tomeCalls = 0
         return summary
@@ -245,53 +224,4 @@ public struct RefillProgress: Sendable {
     public var batchesDone: Int
     public var batchesTotal: Int
     public var pairsInserted: Int
-}
-
-/// What a set of batches achieved in this invocation.
-struct Execution {
-    var committed = 0
-    var inserted = 0
-    var alreadyCommitted = 0
-    var failed = 0
-    var tomeCalls = 0
-    var firstFailure: String?
-    var stopReason: BatchScheduler.StopReason?
-
-    var done: Int { committed + alreadyCommitted + failed }
-
-    mutating func record(_ outcome: BatchExecutor.Outcome) {
-        tomeCalls += outcome.tomeCalls
-        switch outcome.result {
-        case .committed(let count):
-            committed += 1
-            inserted += count
-        case .alreadyCommitted:
-            alreadyCommitted += 1
-        case .failed(let reason):
-            failed += 1
-            if firstFailure == nil { firstFailure = reason }
-        }
-    }
-
-    func explanation(remaining: Int) -> String {
-        let why: String =
-            switch stopReason {
-            case .deadline: "the deadline was too close to start another batch"
-            case .leaseLost: "the refill lease was lost"
-            case .batchFailed: firstFailure ?? "a batch failed"
-            case nil: firstFailure ?? "batches did not complete"
-            }
-        return "\(remaining) planned batches not committed: \(why); the next run finishes them"
-    }
-}
-
-extension RunSummary {
-    /// The stored form is the printed form, so a replay answers exactly what the run answered.
-    func jsonString() -> String {
-        JSONLine.encode(self)
-    }
-
-    init(json: String) throws {
-        self = try JSONDecoder().decode(RunSummary.self, from: Data(json.utf8))
-    }
 }

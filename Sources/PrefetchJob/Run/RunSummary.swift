@@ -33,6 +33,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var resumed: ResumedWork?
     /// Why batches stopped early, or why nothing was done.
     public var error: String?
+    /// The kind of `error`: what the exit code and Lambda's errorType come from.
+    public var errorKind: JobFailure.Kind?
     /// Who holds the lease, when `status` is `lease_held`.
     public var leaseHolder: LeaseHolder?
 
@@ -64,4 +66,52 @@ public struct ResumedWork: Sendable, Codable, Equatable {
     public var batchesCommitted: Int
     public var pairsInserted: Int
     public var batchesFailed: Int
+}
+
+extension RunSummary {
+    /// The summary of a run whose batches are done for this invocation, from its batch rows:
+    /// succeeded when every planned batch committed, failed when none did, partial otherwise.
+    init(
+        finished run: RunRecord, totals: (batches: Int, inserted: Int, requested: Int), poolAfter: Int, tomeCalls: Int,
+        expiredRemoved: Int?, failureKind: JobFailure.Kind, explanation: @autoclosure () -> String
+    ) {
+        let status: RunStatus = totals.batches == run.batchesPlanned ? .succeeded : (totals.batches == 0 ? .failed : .partial)
+        self.init(trigger: run.trigger, status: Outcome(status))
+        runId = run.runId
+        idempotencyKey = run.idempotencyKey
+        poolBefore = run.poolBefore
+        self.poolAfter = poolAfter
+        target = run.target
+        deficit = run.deficit
+        plannedPairs = run.plannedPairs
+        batchesPlanned = run.batchesPlanned
+        batchesCommitted = totals.batches
+        pairsInserted = totals.inserted
+        duplicatesSkipped = totals.requested - totals.inserted
+        self.tomeCalls = tomeCalls
+        self.expiredRemoved = expiredRemoved
+        if status != .succeeded {
+            error = explanation()
+            errorKind = failureKind
+        }
+    }
+
+    /// The stored status of a finished run; dry runs and held leases are never stored.
+    var runStatus: RunStatus {
+        switch status {
+        case .succeeded: .succeeded
+        case .partial: .partial
+        case .failed, .dryRun, .leaseHeld: .failed
+        }
+    }
+}
+
+extension RunSummary.Outcome {
+    init(_ status: RunStatus) {
+        switch status {
+        case .succeeded: self = .succeeded
+        case .partial: self = .partial
+        case .failed, .running: self = .failed
+        }
+    }
 }

@@ -14,11 +14,11 @@ struct RefillStore: Sendable {
     let client: PostgresClient
     let logger: Logger
 
-    func findRun(key: String) async throws(DatabaseError) -> RunRecord? {
+    func findRun(key: String) async throws -> RunRecord? {
         try await runs(RefillSQL.findRun(key: key), operation: "look up the idempotency key").first
     }
 
-    func unfinishedRuns() async throws(DatabaseError) -> [RunRecord] {
+    func unfinishedRuns() async throws -> [RunRecord] {
         try await runs(RefillSQL.unfinishedRuns, operation: "find unfinished runs")
     }
 
@@ -46,7 +46,7 @@ struct RefillStore: Sendable {
             internalTokens: pairs.map(\.ns1Token), externalTokens: pairs.map(\.ns2Token),
             timeToLiveSeconds: timeToLive.map { Int($0.components.seconds) }
         )
-        return try await withDatabaseRetry(operation: "commit a batch", retryConnectionErrors: true, logger: logger) {
+        return try await withDatabaseWork(operation: "commit a batch", retryConnectionErrors: true, logger: logger) {
             for try await inserted in try await client.query(query, logger: logger).decode(Int.self) {
                 return inserted
             }
@@ -90,7 +90,7 @@ struct RefillStore: Sendable {
 
     func availableCount() async throws(DatabaseError) -> Int {
         try await retrying("count available pairs") {
-            try await PoolStatistics.availableCount(client, logger: logger)
+            try await PoolStatisticsReader(client: client, logger: logger).availableCount()
         }
     }
 
@@ -133,21 +133,20 @@ struct RefillStore: Sendable {
         }
     }
 
-    func recentRuns(limit: Int) async throws(DatabaseError) -> [RunOverview] {
-        try await retrying("read recent runs") {
-            var overviews: [RunOverview] = []
-            let rows = try await client.query(RefillSQL.recentRuns(limit: limit), logger: logger)
-            for try await row in rows.decode((String, String, String, Date, Date?, Int, Int, Int, Int, Int, String?, String?, String?).self) {
-                overviews.append(
-                    RunOverview(
-                        runId: row.0, trigger: row.1, status: row.2, startedAt: row.3, finishedAt: row.4, target: row.5,
-                        plannedPairs: row.6, batchesPlanned: row.7, batchesCommitted: row.8, pairsInserted: row.9,
-                        expiredRemoved: try row.12.map { try RunSummary(json: $0).expiredRemoved } ?? nil,
-                        error: row.10, reason: row.11
-                    )
-                )
-            }
-            return overviews
+    func recentRuns(limit: Int) async throws -> [RunOverview] {
+        typealias Row = (String, String, String, Date, Date?, Int, Int, Int, Int, Int, String?, String?, String?)
+        let rows: [Row] = try await retrying("read recent runs") {
+            var rows: [Row] = []
+            for try await row in try await client.query(RefillSQL.recentRuns(limit: limit), logger: logger).decode(Row.self) { rows.append(row) }
+            return rows
+        }
+        return try rows.map { row throws(StoredRunError) in
+            RunOverview(
+                runId: row.0, trigger: row.1, status: row.2, startedAt: row.3, finishedAt: row.4, target: row.5,
+                plannedPairs: row.6, batchesPlanned: row.7, batchesCommitted: row.8, pairsInserted: row.9,
+                expiredRemoved: try row.12.flatMap { json throws(StoredRunError) in try StoredRunResult.decode(json, runId: row.0).expiredRemoved },
+                error: row.10, reason: row.11
+            )
         }
     }
 
@@ -169,26 +168,31 @@ struct RefillStore: Sendable {
         }
     }
 
-    private func runs(_ query: PostgresQuery, operation: String) async throws(DatabaseError) -> [RunRecord] {
-        try await retrying(operation) {
-            var records: [RunRecord] = []
-            let rows = try await client.query(query, logger: logger)
-            for try await row in rows.decode((String, String, String, String?, String, Int, Int, Int, Int, Int, Int, String?).self) {
-                records.append(
-                    RunRecord(
-                        runId: row.0, idempotencyKey: row.1, trigger: RefillRequest.Trigger(rawValue: row.2) ?? .manual,
-                        reason: row.3, status: RunStatus(rawValue: row.4) ?? .running, target: row.5, poolBefore: row.6,
-                        deficit: row.7, plannedPairs: row.8, batchSize: row.9, batchesPlanned: row.10, result: row.11
-                    )
-                )
+    /// `refill_run` rows, read strictly: a trigger or status this program does not know is an
+    /// error that names the run (an unknown status read as `running` would resume the run).
+    private func runs(_ query: PostgresQuery, operation: String) async throws -> [RunRecord] {
+        typealias Row = (String, String, String, String?, String, Int, Int, Int, Int, Int, Int, String?)
+        let rows: [Row] = try await retrying(operation) {
+            var rows: [Row] = []
+            for try await row in try await client.query(query, logger: logger).decode(Row.self) { rows.append(row) }
+            return rows
+        }
+        return try rows.map { row throws(StoredRunError) in
+            guard let trigger = RefillRequest.Trigger(rawValue: row.2) else {
+                throw StoredRunError(runId: row.0, problem: "has trigger \"\(row.2.prefix(40))\", which this tome-prefetch does not know")
             }
-            return records
+            guard let status = RunStatus(rawValue: row.4) else {
+                throw StoredRunError(runId: row.0, problem: "has status \"\(row.4.prefix(40))\", which this tome-prefetch does not know")
+            }
+            return RunRecord(
+                runId: row.0, idempotencyKey: row.1, trigger: trigger, reason: row.3, status: status, target: row.5,
+                poolBefore: row.6, deficit: row.7, plannedPairs: row.8, batchSize: row.9, batchesPlanned: row.10, result: row.11
+            )
         }
     }
 
-    /// Reads and single-statement writes are safe to run again, so broken connections are retried too.
     private func retrying<Result: Sendable>(_ operation: String, _ work: @escaping @Sendable () async throws -> Result) async throws(DatabaseError) -> Result {
-        try await withDatabaseRetry(operation: operation, retryConnectionErrors: true, logger: logger, work)
+        try await withDatabaseWork(operation: operation, retryConnectionErrors: true, logger: logger, work)
     }
 }
 

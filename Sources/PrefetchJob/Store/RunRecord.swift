@@ -14,8 +14,8 @@ struct RunRecord: Sendable, Equatable {
     /// The stored JSON summary of a finished run.
     var result: String?
 
-    var plan: RefillPlan {
-        RefillPlan(plannedPairs: plannedPairs, batchSize: batchSize)
+    var plan: BatchPlan {
+        BatchPlan(plannedPairs: plannedPairs, batchSize: batchSize)
     }
 }
 
