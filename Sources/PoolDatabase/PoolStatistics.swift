@@ -1,6 +1,3 @@
-public import Logging
-public import PostgresNIO
-
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
@@ -8,6 +5,7 @@ public import Foundation
 #endif
 
 /// The pool's level and how fast it drains; shared by `tome-prefetch status` and the card app.
+/// A plain value: `PoolStatisticsReader` reads it from the database.
 public struct PoolStatistics: Sendable, Equatable, Codable {
     /// Pairs that can be handed out now (not expired).
     public var available: Int
@@ -22,54 +20,43 @@ public struct PoolStatistics: Sendable, Equatable, Codable {
     public var fallbacksLastHour: Int
     public var fallbacksLastDay: Int
 
+    public init(
+        available: Int, expired: Int, oldestFetchedAt: Date?, assignedLastHour: Int, assignedLastDay: Int,
+        fallbacksLastHour: Int, fallbacksLastDay: Int
+    ) {
+        self.available = available
+        self.expired = expired
+        self.oldestFetchedAt = oldestFetchedAt
+        self.assignedLastHour = assignedLastHour
+        self.assignedLastDay = assignedLastDay
+        self.fallbacksLastHour = fallbacksLastHour
+        self.fallbacksLastDay = fallbacksLastDay
+    }
+
     /// At the last hour's pace, how long the available pairs last; nil when nothing was assigned.
     public var hoursUntilEmpty: Double? {
         guard assignedLastHour > 0 else { return nil }
         return Double(available) / Double(assignedLastHour)
     }
-
-    public static func read(_ client: PostgresClient, logger: Logger) async throws(DatabaseError) -> PoolStatistics {
-        do {
-            let rows = try await client.query(
-                """
-                SELECT
-                    (SELECT count(*) FROM token_pool WHERE expires_at IS NULL OR expires_at > now()),
-                    (SELECT count(*) FROM token_pool WHERE expires_at <= now()),
-                    (SELECT min(fetched_at) FROM token_pool),
-                    (SELECT count(*) FROM token_assignment WHERE assigned_at > now() - INTERVAL '1 hour'),
-                    (SELECT count(*) FROM token_assignment WHERE assigned_at > now() - INTERVAL '24 hours'),
-                    (SELECT count(*) FROM token_assignment WHERE source = 'tome' AND assigned_at > now() - INTERVAL '1 hour'),
-                    (SELECT count(*) FROM token_assignment WHERE source = 'tome' AND assigned_at > now() - INTERVAL '24 hours')
-                """,
-                logger: logger
-            )
-            for try await (available, expired, oldest, hour, day, fallbacksHour, fallbacksDay) in rows.decode((Int, Int, Date?, Int, Int, Int, Int).self) {
-                return PoolStatistics(
-                    available: available, expired: expired, oldestFetchedAt: oldest,
-                    assignedLastHour: hour, assignedLastDay: day, fallbacksLastHour: fallbacksHour, fallbacksLastDay: fallbacksDay
-                )
-            }
-            throw DatabaseError(operation: "read pool statistics", underlying: PoolStatisticsMissing())
-        } catch let error as DatabaseError {
-            throw error
-        } catch {
-            throw DatabaseError(operation: "read pool statistics", underlying: error)
-        }
-    }
-
-    /// Counts the available (unexpired) pairs: the number a refill compares with its target.
-    public static func availableCount(_ client: PostgresClient, logger: Logger) async throws(DatabaseError) -> Int {
-        do {
-            let rows = try await client.query(
-                "SELECT count(*) FROM token_pool WHERE expires_at IS NULL OR expires_at > now()",
-                logger: logger
-            )
-            for try await count in rows.decode(Int.self) { return count }
-            return 0
-        } catch {
-            throw DatabaseError(operation: "count available pairs", underlying: error)
-        }
-    }
 }
 
-struct PoolStatisticsMissing: Error {}
+/// Card demand over time: assignments (from the pool and straight from TOME alike, since a card
+/// that fell back is demand the pool missed) counted per fixed bucket, oldest first. A plain value
+/// for whatever sizes the pool; `PoolStatisticsReader.history` reads it.
+public struct ConsumptionHistory: Sendable, Equatable {
+    /// The length of every bucket.
+    public var bucket: Duration
+    /// The start of the first bucket.
+    public var start: Date
+    /// Assignments per bucket, one entry for every bucket from `start` on, zeros included.
+    public var counts: [Int]
+
+    public init(bucket: Duration, start: Date, counts: [Int]) {
+        self.bucket = bucket
+        self.start = start
+        self.counts = counts
+    }
+
+    /// All assignments in the history.
+    public var total: Int { counts.reduce(0, +) }
+}

@@ -1,3 +1,4 @@
+import PoolDatabase
 import PostgresNIO
 
 /// The statements of the pool-reservation library, in one place.
@@ -23,7 +24,7 @@ enum PoolSQL {
             DELETE FROM token_pool
             WHERE ns1_token = (
                 SELECT ns1_token FROM token_pool
-                WHERE claim_key \(upward ? ">=" : "<") $2 AND (expires_at IS NULL OR expires_at > now())
+                WHERE claim_key \(upward ? ">=" : "<") $2 AND \(PairCondition.available)
                 ORDER BY claim_key
                 LIMIT 1
                 FOR UPDATE SKIP LOCKED)

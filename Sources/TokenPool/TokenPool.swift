@@ -13,7 +13,10 @@ public struct TokenPool: Sendable {
     let logger: Logger
     let fallbackLog: FallbackLog
 
-    public init(database: PostgresClient, dual: DualNamespaceClient, logger: Logger = HTTPTOMEClient.disabledLogger) {
+    /// Logs nothing: the default for callers that pass no logger.
+    public static let disabledLogger = Logger(label: "tome.pool", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    public init(database: PostgresClient, dual: DualNamespaceClient, logger: Logger = TokenPool.disabledLogger) {
         self.database = database
         self.dual = dual
         self.logger = logger
@@ -72,7 +75,7 @@ public struct TokenPool: Sendable {
         let database = database
         let logger = logger
         return try await withDatabaseRetry(operation: "read pool statistics", retryConnectionErrors: true, logger: logger) {
-            try await PoolStatistics.read(database, logger: logger)
+            try await PoolStatisticsReader(client: database, logger: logger).statistics()
         }
     }
 

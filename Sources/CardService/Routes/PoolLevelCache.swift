@@ -37,7 +37,7 @@ final class PoolLevelCache: Sendable {
         guard shouldRefresh else { return state.withLock { $0.available } }
         let database = database
         let logger = logger
-        let fresh = try? await withTimeout(.seconds(2)) { try await PoolStatistics.availableCount(database, logger: logger) }
+        let fresh = try? await withTimeout(.seconds(2)) { try await PoolStatisticsReader(client: database, logger: logger).availableCount() }
         return state.withLock { state in
             state.refreshing = false
             if let fresh {

@@ -1,3 +1,4 @@
+import PoolDatabase
 import PostgresNIO
 
 /// Every statement of the refill job, in one place, so that on-call and reviewers can read
@@ -90,7 +91,7 @@ enum RefillSQL {
             DELETE FROM token_pool
             WHERE ns1_token IN (
                 SELECT ns1_token FROM token_pool
-                WHERE expires_at <= now()
+                WHERE \(unescaped: PairCondition.expired)
                 ORDER BY expires_at
                 LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED)
