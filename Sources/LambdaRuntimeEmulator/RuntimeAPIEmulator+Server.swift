@@ -10,25 +10,8 @@ extension RuntimeAPIEmulator {
         logger: Logger = Logger(label: "runtime.emulator", factory: { _ in SwiftLogNoOpLogHandler() }),
         _ body: @Sendable (String) async throws -> Result
     ) async throws -> Result {
-        let (addresses, continuation) = AsyncStream.makeStream(of: String.self)
-        let app = Application(
-            responder: EmulatorResponder(emulator: self),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                continuation.yield("127.0.0.1:\(channel.localAddress?.port ?? 0)")
-                continuation.finish()
-            },
-            logger: logger
-        )
-        return try await withThrowingTaskGroup(of: Result?.self) { group in
-            group.addTask {
-                try await app.run()
-                return nil
-            }
-            var iterator = addresses.makeAsyncIterator()
-            guard let address = await iterator.next() else { throw EmulatorTimeout(what: "listening address") }
-            defer { group.cancelAll() }
-            return try await body(address)
+        try await withLoopbackServer(EmulatorResponder(emulator: self), logger: logger) { port in
+            try await body("127.0.0.1:\(port)")
         }
     }
 }

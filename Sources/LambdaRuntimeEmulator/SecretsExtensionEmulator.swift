@@ -57,26 +57,7 @@ public final class SecretsExtensionEmulator: Sendable {
         logger: Logger = Logger(label: "secrets.emulator", factory: { _ in SwiftLogNoOpLogHandler() }),
         _ body: @Sendable (Int) async throws -> Result
     ) async throws -> Result {
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            responder: SecretsResponder(emulator: self),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            },
-            logger: logger
-        )
-        return try await withThrowingTaskGroup(of: Result?.self) { group in
-            group.addTask {
-                try await app.run()
-                return nil
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw EmulatorTimeout(what: "listening port") }
-            defer { group.cancelAll() }
-            return try await body(port)
-        }
+        try await withLoopbackServer(SecretsResponder(emulator: self), logger: logger, body)
     }
 }
 

@@ -57,6 +57,17 @@ struct LambdaHarness: Sendable {
         return result
     }
 
+    /// The init error `binary` reported (its errorType, and its body with JSON's escaped slashes
+    /// undone), after checking that the process then exited non-zero.
+    func initError(of binary: RunningBinary) async throws -> (errorType: String?, body: String) {
+        guard case .error(let errorType, _, let body) = try await emulator.initError() else {
+            throw HarnessFailure("expected an init error")
+        }
+        let status = await binary.waitForExit(timeout: .seconds(10))
+        guard let status, status != 0 else { throw HarnessFailure("the process did not exit non-zero after its init error") }
+        return (errorType, body.replacingOccurrences(of: "\\/", with: "/"))
+    }
+
     func string(_ sql: String) async throws -> String {
         for try await value in try await database.query(PostgresQuery(unsafeSQL: sql)).decode(String.self) { return value }
         throw HarnessFailure("no row for \(sql)")
