@@ -19,6 +19,12 @@ struct PlanTests {
         #expect(plan.batches.plannedPairs == planned)
     }
 
+    @Test func pairsOnTheirWayFromUnfinishedRunsAreNotPlannedAgain() {
+        let plan = RefillPlan(target: 1_000, available: 400, pending: 300, cap: 100_000, batchSize: 100)
+        #expect(plan.deficit == 300)
+        #expect(RefillPlan(target: 1_000, available: 400, pending: 900, cap: 100_000, batchSize: 100).deficit == 0)
+    }
+
     @Test func batchesCoverThePlanExactly() {
         let plan = BatchPlan(plannedPairs: 1_050, batchSize: 100)
         #expect(plan.batchCount == 11)

@@ -1,4 +1,5 @@
 /// What a refill would do now: the target it fills to, the deficit, and the batches it plans.
+/// The pool's level after every unfinished run is finished is `available + pending`.
 ///
 /// Pure arithmetic, and the one place it is done: the runner plans with it, a dry run shows it,
 /// and `status` reports its target and deficit. The sizing policy's answer will plug in as `target`.
@@ -7,28 +8,33 @@ struct RefillPlan: Sendable, Equatable {
     var target: Int
     /// Available (unexpired) pairs when the plan was made.
     var available: Int
+    /// Pairs that unfinished runs planned and have not committed yet: on their way, since the
+    /// next run finishes them with their own request ids. Counting them keeps a run from asking
+    /// TOME for tokens that an earlier plan already covers.
+    var pending: Int
     /// The most pairs one run plans.
     var cap: Int
     var batchSize: Int
 
-    /// Target − available, never negative.
-    var deficit: Int { max(0, target - available) }
+    /// Target − available − pending, never negative.
+    var deficit: Int { max(0, target - available - pending) }
     /// The deficit, but at most `cap`.
     var plannedPairs: Int { min(deficit, max(0, cap)) }
     /// The planned pairs cut into numbered batches.
     var batches: BatchPlan { BatchPlan(plannedPairs: plannedPairs, batchSize: batchSize) }
 
     /// The plan for `request` (whose target and cap override the configured ones) at `available` pairs.
-    init(request: RefillRequest = RefillRequest(), configuration: PrefetchJob.Configuration, available: Int) {
+    init(request: RefillRequest = RefillRequest(), configuration: PrefetchJob.Configuration, available: Int, pending: Int = 0) {
         self.init(
-            target: request.target ?? configuration.poolTarget, available: available,
+            target: request.target ?? configuration.poolTarget, available: available, pending: pending,
             cap: request.maxPairs ?? configuration.maxPairsPerRun, batchSize: configuration.batchSize
         )
     }
 
-    init(target: Int, available: Int, cap: Int, batchSize: Int) {
+    init(target: Int, available: Int, pending: Int = 0, cap: Int, batchSize: Int) {
         self.target = target
         self.available = available
+        self.pending = pending
         self.cap = cap
         self.batchSize = batchSize
     }

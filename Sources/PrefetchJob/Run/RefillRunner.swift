@@ -82,7 +82,11 @@ struct RefillRunner: Sendable {
             return summary
         }
 
-        let plan = RefillPlan(request: request, configuration: configuration, available: try await store.availableCount())
+        // Batches that earlier runs could not finish just now are still theirs: not planned twice.
+        let plan = RefillPlan(
+            request: request, configuration: configuration, available: try await store.availableCount(),
+            pending: try await store.pendingPairs()
+        )
         let record = RunRecord(
             runId: runId, idempotencyKey: key, trigger: request.trigger, reason: request.reason, status: .running,
             target: plan.target, poolBefore: poolBefore, deficit: plan.deficit, plannedPairs: plan.plannedPairs,
@@ -177,11 +181,15 @@ struct RefillRunner: Sendable {
 
     /// The plan as it stands, and the earlier runs' batches that would be finished first; writes nothing.
     private func dryRun(_ request: RefillRequest) async throws -> RunSummary {
-        let plan = RefillPlan(request: request, configuration: configuration, available: try await store.availableCount())
-        var pending = 0
+        var pendingBatches = 0
         for run in try await store.unfinishedRuns() {
-            pending += run.batchesPlanned - (try await store.committedBatchNumbers(runId: run.runId)).count
+            pendingBatches += run.batchesPlanned - (try await store.committedBatchNumbers(runId: run.runId)).count
         }
+        // What the run would plan once it has finished them, as if they all commit.
+        let plan = RefillPlan(
+            request: request, configuration: configuration, available: try await store.availableCount(),
+            pending: try await store.pendingPairs()
+        )
         var summary = RunSummary(trigger: request.trigger, status: .dryRun)
         summary.dryRun = true
         summary.idempotencyKey = request.idempotencyKey
@@ -191,8 +199,8 @@ struct RefillRunner: Sendable {
         summary.deficit = plan.deficit
         summary.plannedPairs = plan.plannedPairs
         summary.batchesPlanned = plan.batches.batchCount
-        if pending > 0 {
-            summary.error = "\(pending) batches of earlier unfinished runs would be finished first"
+        if pendingBatches > 0 {
+            summary.error = "\(pendingBatches) batches of earlier unfinished runs (\(plan.pending) pairs) would be finished first"
         }
         return summary
     }

@@ -22,6 +22,15 @@ enum RefillSQL {
         ORDER BY started_at
         """
 
+    /// Pairs that unfinished runs planned and have not committed: planned minus what their
+    /// committed batches asked for.
+    static let pendingPairs: PostgresQuery = """
+        SELECT COALESCE(sum(r.planned_pairs - COALESCE(b.requested, 0)), 0)::BIGINT
+        FROM refill_run r
+        LEFT JOIN (SELECT run_id, sum(pairs_requested) AS requested FROM refill_batch GROUP BY run_id) b USING (run_id)
+        WHERE r.status <> 'succeeded' AND r.batches_planned > 0
+        """
+
     static func committedBatchNumbers(runId: String) -> PostgresQuery {
         "SELECT batch_no FROM refill_batch WHERE run_id = \(runId)"
     }

@@ -22,6 +22,14 @@ struct RefillStore: Sendable {
         try await runs(RefillSQL.unfinishedRuns, operation: "find unfinished runs")
     }
 
+    /// Pairs that unfinished runs planned and have not committed yet.
+    func pendingPairs() async throws(DatabaseError) -> Int {
+        try await retrying("count pending pairs of unfinished runs") {
+            for try await pending in try await client.query(RefillSQL.pendingPairs, logger: logger).decode(Int.self) { return pending }
+            return 0
+        }
+    }
+
     func committedBatchNumbers(runId: String) async throws(DatabaseError) -> Set<Int> {
         try await retrying("read committed batches") {
             var numbers = Set<Int>()
