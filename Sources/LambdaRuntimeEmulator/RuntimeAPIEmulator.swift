@@ -120,8 +120,11 @@ public final class RuntimeAPIEmulator: Sendable {
         if let immediate { return immediate }
         let pending = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Pending?, Never>) in
+                // Cancellation may come before the waiter is stored, when onCancel finds nothing to
+                // resume: checked under the same lock, so the poll never waits for good.
                 let ready: Pending?? = state.withLock { state in
                     if !state.queue.isEmpty { return .some(state.queue.removeFirst()) }
+                    if Task.isCancelled { return .some(nil) }
                     state.waiter = continuation
                     return .none
                 }

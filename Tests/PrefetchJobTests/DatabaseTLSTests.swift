@@ -113,7 +113,9 @@ struct DatabaseTLSTests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
+        // Polled, not waitUntilExit: blocking a thread of the two-thread cooperative pool while
+        // other tests do the same can leave nothing to deliver the exit.
+        while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
         guard process.terminationStatus == 0 else { throw HarnessError("openssl could not make a CA (is openssl installed?)") }
         try await body(folder.appendingPathComponent("ca.pem").path)
     }

@@ -59,6 +59,8 @@ struct ExpiryCleanupTests {
                         try await Task.sleep(for: .milliseconds(5))
                     }
                 }
+                // Set however the refill ends, so the reservers and the sampler stop.
+                defer { tally.cleanupDone.store(true, ordering: .releasing) }
                 let summary = try await harness.refill(RefillRequest(idempotencyKey: "cleanup-run"))
                 tally.cleanupDone.store(true, ordering: .releasing)
                 try await group.waitForAll()
