@@ -1,0 +1,122 @@
+import Foundation
+import PoolDatabase
+import PrefetchJob
+import Testing
+
+/// The sizing policy on synthetic histories: what it answers for cycles, growth, a surge, a cold
+/// start and the clamps. Pure, so every case is exact arithmetic, not timing.
+@Suite("Pool sizing policy")
+struct SizingPolicyTests {
+    static let start = Date(timeIntervalSince1970: 1_763_942_400)  // a Monday, 00:00 UTC
+    static let bucket = 300.0
+
+    /// `days` of 5-minute buckets whose demand is `rate(bucketIndex)`; `now` is the end of the last one.
+    static func history(days: Double, rate: (Int) -> Double) -> (ConsumptionHistory, Date) {
+        let count = Int(days * 288)
+        let counts = (0..<count).map { Int(rate($0).rounded()) }
+        return (ConsumptionHistory(bucket: .seconds(300), start: start, counts: counts), start.addingTimeInterval(Double(count) * bucket))
+    }
+
+    /// A daily cycle: quiet at night, busiest mid-afternoon (`peak` per 5 minutes), weekends at 60 %.
+    static func daily(_ index: Int, peak: Double) -> Double {
+        let hour = Double(index % 288) / 12
+        let day = (index / 288) % 7
+        let shape = 0.1 + 0.9 * max(0, sin((hour - 6) / 18 * .pi))
+        return peak * shape * (day >= 5 ? 0.6 : 1)
+    }
+
+    /// The demand that actually follows `now` over the decision's horizon, from the same generator.
+    static func demandAhead(from index: Int, hours: Double, rate: (Int) -> Double) -> Double {
+        (index..<(index + Int((hours * 12).rounded(.up)))).reduce(0) { $0 + rate($1) }
+    }
+
+    let policy = SizingPolicy(settings: Self.settings { $0.targetMax = 5_000_000 })
+
+    static func settings(_ change: (inout SizingPolicy.Settings) -> Void) -> SizingPolicy.Settings {
+        var settings = SizingPolicy.Settings()
+        change(&settings)
+        return settings
+    }
+
+    @Test func noHistoryFallsBackToTheConfiguredTarget() {
+        let decision = policy.decide(history: ConsumptionHistory(bucket: .seconds(300), start: Self.start, counts: []), now: Self.start, untilNextRefill: .seconds(3_600))
+        #expect(decision.method == .coldStart)
+        #expect(decision.target == 10_000)
+        #expect(decision.lowWatermark <= decision.target)
+    }
+
+    @Test func underADayOfHistoryUsesTheRecentRate() {
+        let (history, now) = Self.history(days: 0.5) { _ in 100 }
+        let decision = policy.decide(history: history, now: now, untilNextRefill: .seconds(3_600))
+        #expect(decision.method == .recentRate)
+        // 1,200 cards an hour over 1 h + 5 min + 4 h. A steady rate is forecast without error,
+        // so the learnt margin is its floor, 5 %.
+        #expect(decision.forecast == 6_100)
+        #expect(decision.safetyMargin == 0.05)
+        #expect(decision.target == Int((6_100 * 1.05).rounded(.up)))
+        #expect(decision.lowWatermark == Int((1_200.0 * (4 + 5.0 / 60) * 1.05).rounded(.up)))
+    }
+
+    @Test func withUnderSixHoursToLearnFromTheMarginIsAQuarter() {
+        let (history, now) = Self.history(days: 3.0 / 24) { _ in 100 }
+        let decision = policy.decide(history: history, now: now, untilNextRefill: .seconds(3_600))
+        #expect(decision.safetyMargin == 0.25)
+        #expect(decision.target == Int((6_100 * 1.25).rounded(.up)))
+    }
+
+    @Test func aWeeklyHistoryFollowsTheDailyCycleAndCoversWhatFollows() {
+        let rate: (Int) -> Double = { Self.daily($0, peak: 300) }
+        // Tuesday of the third week at 09:00 (the morning climb) and at 22:00 (the evening fall).
+        for hour in [9.0, 22.0] {
+            let days = 15 + hour / 24
+            let (history, now) = Self.history(days: days, rate: rate)
+            let decision = policy.decide(history: history, now: now, untilNextRefill: .seconds(3_600))
+            let ahead = Self.demandAhead(from: history.counts.count, hours: decision.horizonHours, rate: rate)
+            #expect(decision.method == .weekly)
+            #expect(Double(decision.forecast) > ahead * 0.9 && Double(decision.forecast) < ahead * 1.1, "forecast \(decision.forecast), demand \(ahead)")
+            #expect(Double(decision.target) >= ahead && Double(decision.target) <= ahead * 2, "target \(decision.target), demand \(ahead)")
+        }
+    }
+
+    @Test func growthWeekOverWeekRaisesTheForecast() {
+        // Demand grows 3 % a day: last week's shape, scaled to this week's level.
+        let rate: (Int) -> Double = { Self.daily($0, peak: 200) * pow(1.03, Double($0) / 288) }
+        let (history, now) = Self.history(days: 21 + 14.0 / 24, rate: rate)
+        let decision = policy.decide(history: history, now: now, untilNextRefill: .seconds(3_600))
+        let ahead = Self.demandAhead(from: history.counts.count, hours: decision.horizonHours, rate: rate)
+        #expect(Double(decision.forecast) > ahead * 0.9, "forecast \(decision.forecast), demand \(ahead)")
+        #expect(Double(decision.target) >= ahead)
+    }
+
+    @Test func aSurgeRaisesTheTargetAtOnce() {
+        let normal: (Int) -> Double = { Self.daily($0, peak: 200) }
+        let (calm, calmNow) = Self.history(days: 14 + 13.0 / 24, rate: normal)
+        var counts = calm.counts
+        for index in (counts.count - 12)..<counts.count { counts[index] *= 3 }
+        let surged = ConsumptionHistory(bucket: calm.bucket, start: calm.start, counts: counts)
+        let before = policy.decide(history: calm, now: calmNow, untilNextRefill: .seconds(3_600))
+        let after = policy.decide(history: surged, now: calmNow, untilNextRefill: .seconds(3_600))
+        #expect(after.surgeFactor > 2.5)
+        #expect(Double(after.target) > Double(before.target) * 2.5)
+        #expect(after.explanation.contains("surge"))
+    }
+
+    @Test func theClampsDecideWhenTheForecastIsOutsideThem() {
+        let (history, now) = Self.history(days: 0.5) { _ in 10_000 }
+        let capped = SizingPolicy(settings: Self.settings { $0.targetMax = 50_000 }).decide(history: history, now: now, untilNextRefill: .seconds(3_600))
+        #expect(capped.target == 50_000)
+        #expect(capped.clamp == "max")
+        #expect(capped.lowWatermark <= 50_000)
+        #expect(capped.explanation.contains("POOL_TARGET_MAX"))
+        let (quiet, quietNow) = Self.history(days: 0.5) { _ in 1 }
+        let floored = SizingPolicy(settings: Self.settings { $0.targetMin = 2_000 }).decide(history: quiet, now: quietNow, untilNextRefill: .seconds(3_600))
+        #expect(floored.target == 2_000)
+        #expect(floored.clamp == "min")
+    }
+
+    @Test func theSameHistoryAlwaysGivesTheSameAnswer() {
+        let (history, now) = Self.history(days: 9.3) { Self.daily($0, peak: 120) }
+        let first = policy.decide(history: history, now: now, untilNextRefill: .seconds(1_800))
+        #expect(policy.decide(history: history, now: now, untilNextRefill: .seconds(1_800)) == first)
+    }
+}
