@@ -68,6 +68,12 @@ class Harness:
         """Rows inserted, updated or deleted in the schema so far (flushed when a session ends)."""
         return self.scalar("SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables")
 
+    def fresh_pool(self, pairs, tag):
+        """Empty tables, then `pairs` made-up pairs in the pool; returns how many."""
+        self.reset_tables()
+        self.fill_pool(pairs, tag)
+        return pairs
+
     def fill_pool(self, pairs, tag):
         """Pairs made up in SQL, for scenarios about reserving rather than refilling."""
         self.psql(

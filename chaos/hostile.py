@@ -111,36 +111,34 @@ class EventGenerator:
             event["reason"] = self.rng.choice(EDGE_TEXT)
         return self.dump(event)
 
+    # Each scheduled envelope broken one way: a field with a value AWS never sends, or a field gone.
+    RULE_BREAKAGES = {
+        "detail-type": ["Object Created", "scheduled event", "", None, 7, {"Scheduled Event": True}],
+        "id": ["", "x" * 201, 12, None, ["a"]],
+    }
+    SCHEDULER_BREAKAGES = {
+        "detail-type": ["Object Created", "scheduled event", "", None, 7],
+        "resources": [[], ["not-an-arn"], [1], "arn:aws:scheduler:x:y:schedule/a", None, ["a", "b"]],
+        "time": ["", "yesterday", "2026-11-28 10:00:00", "2026-11-28T10:00:00", 1764324000, None],
+        "detail": ['{"action": "drain"}', {"action": "refill"}, "[]", "", 5, ["{}"]],
+        "action": [1, "refill"], "target": [1], "Detail": ["{}"], "idempotencyKey": ["k"],
+    }
+
     def bad_rule_event(self):
-        event = json.loads(json.dumps(VALID_EVENTS[2]))
-        breakage = self.rng.randrange(4)
-        if breakage == 0:
-            event["detail-type"] = self.rng.choice(["Object Created", "scheduled event", "", None, 7])
-        elif breakage == 1:
-            event.pop("id")
-        elif breakage == 2:
-            event["id"] = self.rng.choice(["", "x" * 201, 12, None, ["a"]])
-        else:
-            event["source"] = "aws.events"
-            event["detail-type"] = {"Scheduled Event": True}
-        return self.dump(event)
+        """An EventBridge rule's scheduled event with one thing wrong."""
+        return self.break_envelope(VALID_EVENTS[2], self.RULE_BREAKAGES, removable=["id"])
 
     def bad_scheduler_envelope(self):
         """EventBridge Scheduler's default payload with one thing wrong."""
-        event = json.loads(json.dumps(VALID_EVENTS[4]))
-        breakage = self.rng.randrange(6)
-        if breakage == 0:
-            event["detail-type"] = self.rng.choice(["Object Created", "scheduled event", "", None, 7])
-        elif breakage == 1:
-            event["resources"] = self.rng.choice([[], ["not-an-arn"], [1], "arn:aws:scheduler:x:y:schedule/a", None, ["a", "b"]])
-        elif breakage == 2:
-            event["time"] = self.rng.choice(["", "yesterday", "2026-11-28 10:00:00", "2026-11-28T10:00:00", 1764324000, None])
-        elif breakage == 3:
-            event["detail"] = self.rng.choice(['{"action": "drain"}', {"action": "refill"}, "[]", "", 5, ["{}"]])
-        elif breakage == 4:
-            event[self.rng.choice(["action", "target", "Detail", "idempotencyKey"])] = self.rng.choice([1, "refill"])
+        return self.break_envelope(VALID_EVENTS[4], self.SCHEDULER_BREAKAGES, removable=["detail-type", "resources", "time"])
+
+    def break_envelope(self, valid, breakages, removable):
+        event = json.loads(json.dumps(valid))
+        if self.rng.random() < 0.2:
+            event.pop(self.rng.choice(removable))
         else:
-            event.pop(self.rng.choice(["detail-type", "resources", "time"]))
+            field = self.rng.choice(sorted(breakages))
+            event[field] = self.rng.choice(breakages[field])
         return self.dump(event)
 
     def status_with_fields(self):

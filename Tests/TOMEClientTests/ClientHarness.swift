@@ -36,10 +36,11 @@ func withSimulatorAndClient<Result: Sendable>(
 }
 
 /// Faults that serve `faults` to the next calls, in order.
-func nextFaults(_ faults: [String], hangMs: Int = 30_000) -> FaultSettings {
+func nextFaults(_ faults: [String], hangMs: Int = 30_000, retryAfterSeconds: Double? = nil) -> FaultSettings {
     var settings = FaultSettings()
     settings.nextFaults = faults
     settings.hangMs = hangMs
+    if let retryAfterSeconds { settings.retryAfterSeconds = retryAfterSeconds }
     return settings
 }
 

@@ -78,11 +78,7 @@ struct FaultHandlingTests {
     }
 
     @Test func retryAfterIsHonoured() async throws {
-        let settings = {
-            var settings = nextFaults(["429"])
-            settings.retryAfterSeconds = 0.3
-            return settings
-        }()
+        let settings = nextFaults(["429"], retryAfterSeconds: 0.3)
         try await withSimulatorAndClient { running, client in
             try running.simulator.setFaults(settings)
             let clock = ContinuousClock()
@@ -94,11 +90,7 @@ struct FaultHandlingTests {
     }
 
     @Test func retryAfterBeyondTheCapEndsRetriesAndReportsTheDelay() async throws {
-        let settings = {
-            var settings = nextFaults(["429"])
-            settings.retryAfterSeconds = 120
-            return settings
-        }()
+        let settings = nextFaults(["429"], retryAfterSeconds: 120)
         try await withSimulatorAndClient { running, client in
             try running.simulator.setFaults(settings)
             let error = await #expect(throws: TOMEError.self) {

@@ -42,8 +42,7 @@ def refill_part(h, outcome, quick):
 
 
 def card_part(h, outcome, quick):
-    h.reset_tables()
-    h.fill_pool(50_000, "d")
+    h.fresh_pool(50_000, "d")
     app = h.start_card_app(DATABASE_MAX_CONNECTIONS=8)
     url = urllib.parse.urlsplit(app.url)
     token = h.secrets["card-app token"]

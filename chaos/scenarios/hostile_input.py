@@ -54,8 +54,7 @@ def events_part(h, outcome, count):
 
 
 def card_app_part(h, outcome):
-    h.reset_tables()
-    h.fill_pool(1_000, "h")
+    h.fresh_pool(1_000, "h")
     app = h.start_card_app()
     url = urllib.parse.urlsplit(app.url)
     requests = card_app_abuse(h.rng, h.secrets["card-app token"])

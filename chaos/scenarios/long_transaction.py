@@ -25,10 +25,8 @@ def dead_tuples(h):
 
 def run(h, quick):
     outcome = Outcome("long transaction")
-    h.reset_tables()
-    inserted = 300_000 if quick else 1_000_000
+    inserted = h.fresh_pool(300_000 if quick else 1_000_000, "l")
     seconds = 4 if quick else 15
-    h.fill_pool(inserted, "l")
     baseline = reserve(h, seconds)
     h.psql("VACUUM token_pool")
 

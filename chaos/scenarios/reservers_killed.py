@@ -16,10 +16,8 @@ def records(path):
 
 def run(h, quick):
     outcome = Outcome("reservers killed")
-    h.reset_tables()
-    inserted = 150_000 if quick else 600_000
+    inserted = h.fresh_pool(150_000 if quick else 600_000, "k")
     seconds = 6 if quick else 20
-    h.fill_pool(inserted, "k")
     files = [h.path("reserver-a.records"), h.path("reserver-b.records")]
     survivor = h.reserver("reserver-a", seconds, 0, record=files[0])
     victim = h.reserver("reserver-b", seconds, 0, record=files[1])
