@@ -152,7 +152,7 @@ struct RefillStore: Sendable {
             RunOverview(
                 runId: row.0, trigger: row.1, status: row.2, startedAt: row.3, finishedAt: row.4, target: row.5,
                 plannedPairs: row.6, batchesPlanned: row.7, batchesCommitted: row.8, pairsInserted: row.9,
-                expiredRemoved: try row.12.flatMap { json throws(StoredRunError) in try StoredRunResult.decode(json, runId: row.0).expiredRemoved },
+                expiredRemoved: try row.12.flatMap { json throws(StoredRunError) in try StoredRunResult.decode(json, runId: row.0).summary.expiredRemoved },
                 error: row.10, reason: row.11
             )
         }
