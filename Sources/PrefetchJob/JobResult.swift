@@ -34,19 +34,16 @@ public enum JobResult: Sendable {
 
     /// One line of JSON with sorted keys.
     public func json() -> String {
-        switch self {
-        case .refill(let summary): JSONLine.encode(summary)
-        case .status(let report): JSONLine.encode(report)
-        case .rejected, .failed: JSONLine.encode(errorAnswer)
-        }
+        JSONLine.encode(answer)
     }
 
-    /// The answer of a rejected or failed event.
-    var errorAnswer: ErrorAnswer {
+    /// What the JSON line holds: the summary, the report, or the error of a rejected or failed event.
+    var answer: any Encodable {
         switch self {
+        case .refill(let summary): summary
+        case .status(let report): report
         case .rejected(let message): ErrorAnswer(status: "rejected", error: message, errorKind: JobFailure.Kind.event.rawValue)
         case .failed(let failure): ErrorAnswer(status: "error", error: failure.description, errorKind: failure.kind.rawValue)
-        case .refill, .status: ErrorAnswer(status: "ok", error: "")
         }
     }
 

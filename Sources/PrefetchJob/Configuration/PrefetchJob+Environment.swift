@@ -1,6 +1,6 @@
 public import ProcessConfiguration
 import PoolDatabase
-public import TOMEClient
+import TOMEClient
 
 extension PrefetchJob.Configuration {
     /// Reads the job's settings from environment variables, naming every problem at once.

@@ -83,21 +83,13 @@ extension JobResult {
 
     /// One JSON line: the answer with its metrics in the Embedded Metric Format, stamped now.
     public func json(metrics: PoolMetrics, settings: PoolMetrics.Settings) -> String {
-        json(metrics: metrics, settings: settings, at: Date())
-    }
-
-    func json(metrics: PoolMetrics, settings: PoolMetrics.Settings, at time: Date) -> String {
-        switch self {
-        case .status(let report): JSONLine.encode(WithMetrics(value: report, metrics: metrics, settings: settings, time: time))
-        case .refill(let summary): JSONLine.encode(WithMetrics(value: summary, metrics: metrics, settings: settings, time: time))
-        case .rejected, .failed: JSONLine.encode(WithMetrics(value: errorAnswer, metrics: metrics, settings: settings, time: time))
-        }
+        JSONLine.encode(WithMetrics(value: answer, metrics: metrics, settings: settings, time: Date()))
     }
 }
 
 /// A value and its metrics in one JSON object: both encode into the same keyed container.
-private struct WithMetrics<Value: Encodable>: Encodable {
-    let value: Value
+private struct WithMetrics: Encodable {
+    let value: any Encodable
     let metrics: PoolMetrics
     let settings: PoolMetrics.Settings
     let time: Date
