@@ -53,15 +53,17 @@ struct SizingPolicyTests {
         // so the learnt margin is its floor, 5 %.
         #expect(decision.forecast == 6_100)
         #expect(decision.safetyMargin == 0.05)
-        #expect(decision.target == Int((6_100 * 1.05).rounded(.up)))
-        #expect(decision.lowWatermark == Int((1_200.0 * (4 + 5.0 / 60) * 1.05).rounded(.up)))
+        // The margin covers what must outlast an outage: all but the hour until the next refill.
+        #expect(decision.target == Int((6_100 + 0.05 * 4_900).rounded(.up)))
+        // The watermark covers the outage, a refill and the wait for the next top-up: 4 h 10 min.
+        #expect(decision.lowWatermark == Int((1_200.0 * (4 + 10.0 / 60) * 1.05).rounded(.up)))
     }
 
     @Test func withUnderSixHoursToLearnFromTheMarginIsAQuarter() {
         let (history, now) = Self.history(days: 3.0 / 24) { _ in 100 }
         let decision = policy.decide(history: history, now: now, untilNextRefill: .seconds(3_600))
         #expect(decision.safetyMargin == 0.25)
-        #expect(decision.target == Int((6_100 * 1.25).rounded(.up)))
+        #expect(decision.target == Int((6_100 + 0.25 * 4_900).rounded(.up)))
     }
 
     @Test func aWeeklyHistoryFollowsTheDailyCycleAndCoversWhatFollows() {
@@ -96,9 +98,11 @@ struct SizingPolicyTests {
         let surged = ConsumptionHistory(bucket: calm.bucket, start: calm.start, counts: counts)
         let before = policy.decide(history: calm, now: calmNow, untilNextRefill: .seconds(3_600))
         let after = policy.decide(history: surged, now: calmNow, untilNextRefill: .seconds(3_600))
-        #expect(after.surgeFactor > 2.5)
-        #expect(Double(after.target) > Double(before.target) * 2.5)
-        #expect(after.explanation.contains("surge"))
+        #expect(after.surgeFactor > 2)
+        // The surge is expected to last an hour and fade over the next two; top-ups measure it again.
+        #expect(Double(after.target) > Double(before.target) * 1.5)
+        #expect(Double(after.lowWatermark) > Double(before.lowWatermark) * 1.5)
+        #expect(after.explanation.contains("running above the forecast"))
     }
 
     @Test func theClampsDecideWhenTheForecastIsOutsideThem() {
@@ -118,5 +122,88 @@ struct SizingPolicyTests {
         let (history, now) = Self.history(days: 9.3) { Self.daily($0, peak: 120) }
         let first = policy.decide(history: history, now: now, untilNextRefill: .seconds(1_800))
         #expect(policy.decide(history: history, now: now, untilNextRefill: .seconds(1_800)) == first)
+    }
+
+    @Test func betweenRefillsASurgeSinceTheDecisionRaisesTheTargetAndTheWatermark() {
+        let rate: (Int) -> Double = { Self.daily($0, peak: 200) }
+        let (history, now) = Self.history(days: 14 + 10.0 / 24, rate: rate)
+        let decision = policy.decide(history: history, now: now, untilNextRefill: .seconds(3_600))
+        // Twenty minutes later, at the demand the forecast expected: nothing changes much.
+        let later = now.addingTimeInterval(1_200)
+        let expected = Self.demandAhead(from: history.counts.count, hours: 1.0 / 3, rate: rate)
+        let quarter = Self.demandAhead(from: history.counts.count + 1, hours: 0.25, rate: rate)
+        let calm = policy.update(decision, demandSince: Int(expected), demandLastQuarterHour: Int(quarter), now: later, untilNextRefill: .seconds(2_400))
+        #expect(calm.surgeFactor < 1.1)
+        #expect(calm.target <= decision.target)
+        // The same twenty minutes at three times that: the factor follows at once.
+        let surged = policy.update(
+            decision, demandSince: Int(expected * 3), demandLastQuarterHour: Int(quarter * 3), now: later, untilNextRefill: .seconds(2_400)
+        )
+        #expect(surged.surgeFactor > 2.3 && surged.surgeFactor < 3.1)
+        #expect(Double(surged.lowWatermark) > Double(calm.lowWatermark) * 1.5)
+        #expect(surged.demandForecast == decision.demandForecast)
+        #expect(!policy.needsHistory(decision, demandSince: Int(expected), now: later, maxAge: .seconds(7_200)))
+    }
+
+    @Test func anOldOrShortOrMissingDecisionMeansReadingTheHistory() {
+        let (week, weekNow) = Self.history(days: 14) { Self.daily($0, peak: 50) }
+        let weekly = policy.decide(history: week, now: weekNow, untilNextRefill: .seconds(3_600))
+        #expect(!policy.needsHistory(weekly, demandSince: 10, now: weekNow.addingTimeInterval(600), maxAge: .seconds(7_200)))
+        #expect(policy.needsHistory(weekly, demandSince: 10, now: weekNow.addingTimeInterval(7_300), maxAge: .seconds(7_200)))
+        #expect(policy.needsHistory(nil, demandSince: 0, now: weekNow, maxAge: .seconds(7_200)))
+        let (short, shortNow) = Self.history(days: 0.5) { _ in 10 }
+        let recent = policy.decide(history: short, now: shortNow, untilNextRefill: .seconds(3_600))
+        #expect(policy.needsHistory(recent, demandSince: 10, now: shortNow.addingTimeInterval(300), maxAge: .seconds(7_200)))
+    }
+
+    @Test func theStaticPolicyIsTheFixedTargetWhateverTheDemand() {
+        let fixed = SizingPolicy(settings: Self.settings {
+            $0.mode = .static
+            $0.fixedTarget = 7_000
+            $0.fixedLowWatermark = 1_000
+        })
+        let (history, now) = Self.history(days: 10) { Self.daily($0, peak: 500) }
+        let decision = fixed.decide(history: history, now: now, untilNextRefill: .seconds(3_600))
+        #expect(decision.target == 7_000)
+        #expect(decision.lowWatermark == 1_000)
+        #expect(decision.policy == .static && decision.method == .static)
+        #expect(decision.demandForecast == nil)
+        #expect(fixed.update(decision, demandSince: 99_999, demandLastQuarterHour: 9_999, now: now.addingTimeInterval(600), untilNextRefill: .seconds(3_000)).target == 7_000)
+        #expect(decision.explanation.contains("POOL_SIZING=static"))
+    }
+
+    @Test func aHolidayLowersTheLevelAndTheDayAfterIsCaughtBetweenRefills() throws {
+        // Three quiet days at 40 %, then demand comes back: the decision at the start of the fourth
+        // day still expects the quiet level, and the first twenty minutes back correct it.
+        let quiet: (Int) -> Double = { index in
+            let day = index / 288
+            return Self.daily(index, peak: 300) * ((15...17).contains(day) ? 0.4 : 1)
+        }
+        let (history, now) = Self.history(days: 18 + 9.0 / 24, rate: quiet)
+        let decision = policy.decide(history: history, now: now, untilNextRefill: .seconds(3_600))
+        let normalAhead = Self.demandAhead(from: history.counts.count, hours: 1.0 / 3) { Self.daily($0, peak: 300) }
+        let normalQuarter = Self.demandAhead(from: history.counts.count + 1, hours: 0.25) { Self.daily($0, peak: 300) }
+        let updated = policy.update(
+            decision, demandSince: Int(normalAhead), demandLastQuarterHour: Int(normalQuarter), now: now.addingTimeInterval(1_200), untilNextRefill: .seconds(2_400)
+        )
+        // The pool at the new watermark lasts well past the next top-up at the day's normal demand,
+        // and the target rises at once; the next hourly refill levels the forecast itself.
+        let nextHour = Self.demandAhead(from: history.counts.count + 4, hours: 1) { Self.daily($0, peak: 300) }
+        #expect(Double(updated.lowWatermark) >= nextHour, "watermark \(updated.lowWatermark), next hour \(nextHour)")
+        let forecast = try #require(decision.demandForecast)
+        let asForecast = policy.update(
+            decision, demandSince: Int(forecast.cards(fromHour: 0, toHour: 1.0 / 3)), demandLastQuarterHour: Int(forecast.cards(fromHour: 1.0 / 12, toHour: 1.0 / 3)),
+            now: now.addingTimeInterval(1_200), untilNextRefill: .seconds(2_400)
+        )
+        #expect(updated.surgeFactor > 1.3, "surge \(updated.surgeFactor)")
+        #expect(Double(updated.target) > Double(asForecast.target) * 1.2, "target \(updated.target), at the quiet forecast \(asForecast.target)")
+    }
+
+    @Test func theExplanationNamesTheMethodTheMarginAndTheCover() {
+        let (history, now) = Self.history(days: 9) { Self.daily($0, peak: 100) }
+        let text = policy.decide(history: history, now: now, untilNextRefill: .seconds(3_600)).explanation
+        #expect(text.contains("the same hours of the last four weeks"))
+        #expect(text.contains("margin for forecast errors"))
+        #expect(text.contains("4.0 h of TOME outage cover"))
     }
 }

@@ -1,133 +1,216 @@
-import PoolDatabase
-
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// The demand seen so far, bucket by bucket (complete buckets only), and what it says about the
 /// buckets to come: the same time in earlier weeks (or days) scaled to the recent level.
+///
+/// A view of the first `end` buckets of shared prefix sums, so the views the safety margin looks
+/// back through cost no copy, and a window's demand or seasonal reference costs a few reads
+/// whatever its length: an hourly decision over four weeks of 5-minute buckets stays cheap
+/// enough to replay months of them in a second.
 struct DemandSeries {
-    /// Assignments per complete bucket, oldest first.
-    let counts: [Double]
+    /// `prefix[i]` is the demand in buckets `0..<i`.
+    private let prefix: [Double]
+    /// `smoothedPrefix[i]` is the sum of `smoothed(0..<i)`, each bucket averaged with its
+    /// neighbours in the whole series. A view never reads its own last bucket through it: the
+    /// reference looks at least one period back, and no view forecasts a whole period ahead.
+    private let smoothedPrefix: [Double]
+    /// Buckets visible to this view: what had been seen at its "now".
+    let end: Int
     let bucketSeconds: Double
+    let method: SizingPolicy.Method
+    /// The recent level against the seasonal reference (1 without a season).
+    private(set) var level: Double = 1
 
     init(counts: [Double], bucketSeconds: Double) {
-        self.counts = counts
-        self.bucketSeconds = max(1, bucketSeconds)
+        self.init(count: counts.count, bucketSeconds: bucketSeconds) { counts[$0] }
     }
 
-    /// The buckets of `history` that ended by `now`: the one `now` falls in is still filling.
-    init(history: ConsumptionHistory, now: Date) {
-        let bucketSeconds = max(1, Double(history.bucket.components.seconds))
-        let complete = Int(max(0, now.timeIntervalSince(history.start)) / bucketSeconds)
-        self.init(counts: history.counts.prefix(complete).map(Double.init), bucketSeconds: bucketSeconds)
+    /// Builds both prefix sums in one pass each, over buffers: an hourly decision rebuilds them
+    /// for four weeks of buckets, in the job and thousands of times in a replay.
+    init(count: Int, bucketSeconds: Double, bucket: (Int) -> Double) {
+        let prefix = [Double](unsafeUninitializedCapacity: count + 1) { buffer, initialized in
+            var sum = 0.0
+            buffer[0] = 0
+            for index in 0..<count {
+                sum += bucket(index)
+                buffer[index + 1] = sum
+            }
+            initialized = count + 1
+        }
+        let smoothedPrefix = prefix.withUnsafeBufferPointer { prefix in
+            [Double](unsafeUninitializedCapacity: count + 1) { buffer, initialized in
+                var sum = 0.0
+                buffer[0] = 0
+                for index in 0..<count {
+                    let low = max(0, index - 1)
+                    let high = min(count, index + 2)
+                    sum += (prefix[high] - prefix[low]) / Double(high - low)
+                    buffer[index + 1] = sum
+                }
+                initialized = count + 1
+            }
+        }
+        self.init(prefix: prefix, smoothedPrefix: smoothedPrefix, end: count, bucketSeconds: max(1, bucketSeconds))
+    }
+
+    private init(prefix: [Double], smoothedPrefix: [Double], end: Int, bucketSeconds: Double) {
+        self.prefix = prefix
+        self.smoothedPrefix = smoothedPrefix
+        self.end = end
+        self.bucketSeconds = bucketSeconds
+        let perHour = max(1, Int(3_600 / bucketSeconds))
+        let perDay = max(1, Int(86_400 / bucketSeconds))
+        if prefix[end] <= 0 {
+            method = .coldStart
+        } else if end >= perDay * 8 {
+            method = .weekly
+        } else if end >= perDay + perHour {
+            method = .daily
+        } else {
+            method = .recentRate
+        }
+        level = measuredLevel()
+    }
+
+    /// The series as it was when only the first `end` buckets had been seen.
+    func truncated(to end: Int) -> DemandSeries {
+        DemandSeries(prefix: prefix, smoothedPrefix: smoothedPrefix, end: max(0, min(end, self.end)), bucketSeconds: bucketSeconds)
     }
 
     var perHour: Int { max(1, Int(3_600 / bucketSeconds)) }
     var perDay: Int { max(1, Int(86_400 / bucketSeconds)) }
     var perWeek: Int { perDay * 7 }
 
-    var method: SizingPolicy.Method {
-        if counts.allSatisfy({ $0 == 0 }) { return .coldStart }
-        if counts.count >= perWeek + perDay { return .weekly }
-        if counts.count >= perDay + perHour { return .daily }
-        return .recentRate
+    /// Actual demand in the visible buckets of `range`.
+    func actual(_ range: Range<Int>) -> Double {
+        let lower = max(0, min(range.lowerBound, end))
+        let upper = max(lower, min(range.upperBound, end))
+        return prefix[upper] - prefix[lower]
     }
 
-    /// Forecast demand over the next `buckets` buckets.
-    func forecast(buckets: Int) -> Double {
-        let level = self.level
-        return (0..<max(0, buckets)).reduce(0) { sum, offset in sum + reference(at: counts.count + offset) * level }
+    /// Forecast demand over the next `buckets` buckets, with a surge fading as the policy's does.
+    func forecast(buckets: Int, surge: Double = 1) -> Double {
+        guard surge > 1 else { return referenceSum(end..<(end + max(0, buckets))) * level }
+        return (0..<max(0, buckets)).reduce(0) { sum, offset in
+            let weight = DemandForecast.surgeWeight(hoursAhead: (Double(offset) + 0.5) / Double(perHour))
+            return sum + referenceSum((end + offset)..<(end + offset + 1)) * level * (1 + (surge - 1) * weight)
+        }
     }
 
-    /// How far the last hour ran above the forecast for it, applied at once (1 when it did not):
-    /// a surge raises the target now, not next week.
+    /// Forecast cards in each of the next `hours` hours, before any surge.
+    func hourlyForecast(hours: Int) -> [Double] {
+        (0..<hours).map { hour in
+            let first = end + hour * perHour
+            return referenceSum(first..<(first + perHour)) * level
+        }
+    }
+
+    /// How far recent demand ran above the forecast for it, applied at once (1 when it did not):
+    /// a surge raises the target now, not next week. Both the last hour and its last quarter
+    /// must run above, so a burst that is already over does not inflate the next five hours.
     func surgeFactor() -> Double {
-        let n = counts.count
-        let window = min(perHour, n)
+        let window = min(perHour, end)
         guard window > 0 else { return 1 }
-        let actual = counts[(n - window)..<n].reduce(0, +)
-        let expected: Double
+        let actual = actual((end - window)..<end)
+        let quarter = max(1, window / 4)
         switch method {
         case .weekly, .daily:
-            expected = ((n - window)..<n).reduce(0) { $0 + reference(at: $1) } * level
-        case .recentRate, .coldStart:
+            let expected = referenceSum((end - window)..<end) * level
+            return SizingPolicy.surgeFactor(
+                hour: (actual, expected), quarter: (self.actual((end - quarter)..<end), referenceSum((end - quarter)..<end) * level),
+                shrink: expected / 12
+            )
+        case .recentRate, .coldStart, .static:
             // The last quarter hour against the hour: a rate that is climbing right now.
-            let quarter = max(1, window / 4)
-            let recent = counts[(n - quarter)..<n].reduce(0, +) / Double(quarter)
+            let recent = self.actual((end - quarter)..<end) / Double(quarter)
             return max(1, min(10, recent / max(actual / Double(window), 1e-9)))
         }
-        guard expected > 0 else { return actual > 0 ? 2 : 1 }
-        return max(1, min(10, actual / expected))
     }
 
-    /// The margin for the forecast's own errors: how far actual demand ran above the hour-ahead
-    /// forecast over the last day, at the 95th percentile; 25 % until there are six hours to learn from.
-    func safetyMargin() -> Double {
-        let n = counts.count
+    /// The margin for the forecast's own errors: how far actual demand ran above the forecast
+    /// over `horizon` buckets, for forecasts made at each hour of the last three days, at the
+    /// 90th percentile; a quarter until there are six forecasts to learn from. Bounded to 5-100 %.
+    /// (The margin protects an outage's cover: between outages the 5-minute top-ups do.)
+    func safetyMargin(horizon: Int) -> Double {
+        let horizon = max(1, horizon)
         var errors: [Double] = []
-        for hour in 1...24 {
-            let start = n - hour * perHour
-            guard start > perHour else { break }
-            let before = DemandSeries(counts: Array(counts[..<start]), bucketSeconds: bucketSeconds)
+        for hour in 0..<72 {
+            let madeAt = end - horizon - hour * perHour
+            guard madeAt > perHour else { break }
+            let before = truncated(to: madeAt)
             guard before.method != .coldStart else { continue }
-            let predicted = before.forecast(buckets: perHour) * before.surgeFactor()
-            let actual = counts[start..<(start + perHour)].reduce(0, +)
+            let predicted = before.forecast(buckets: horizon, surge: before.surgeFactor())
             guard predicted > 0 else { continue }
-            errors.append(max(0, actual / predicted - 1))
+            errors.append(max(0, actual(madeAt..<(madeAt + horizon)) / predicted - 1))
         }
         guard errors.count >= 6 else { return 0.25 }
         let sorted = errors.sorted()
-        let index = min(sorted.count - 1, Int((Double(sorted.count) * 0.95).rounded(.down)))
+        let index = min(sorted.count - 1, Int((Double(sorted.count) * 0.9).rounded(.down)))
         return min(1, max(0.05, sorted[index]))
     }
 
     /// The recent level against the seasonal reference: growth, or a quiet holiday, over the last
     /// day (weekly) or six hours (daily). Bounded, so one odd day does not run away with it.
-    private var level: Double {
+    private func measuredLevel() -> Double {
         let window: Int
+        let period: Int
         switch method {
-        case .weekly: window = perDay
-        case .daily: window = 6 * perHour
-        case .recentRate, .coldStart: return 1
+        case .weekly: (window, period) = (perDay, perWeek)
+        case .daily: (window, period) = (6 * perHour, perDay)
+        case .recentRate, .coldStart, .static: return 1
         }
-        let n = counts.count
-        let actual = counts[(n - window)..<n].reduce(0, +)
-        let expected = ((n - window)..<n).reduce(0) { $0 + reference(at: $1) }
+        // Only buckets with an earlier period to compare with: the first day has no yesterday.
+        let start = max(end - window, period)
+        guard start < end else { return 1 }
+        let actual = actual(start..<end)
+        let expected = referenceSum(start..<end)
         guard expected > 0 else { return 1 }
         return max(0.5, min(3, actual / expected))
     }
 
-    /// The seasonal reference for bucket `index` (past or future): the mean of the same bucket in
-    /// up to four earlier weeks (or six earlier days), each smoothed over its neighbours.
-    private func reference(at index: Int) -> Double {
+    /// The seasonal reference summed over `range` (past or future buckets): for each bucket, the
+    /// mean of the same bucket in up to four earlier weeks (or six earlier days) that the history
+    /// holds, each smoothed over its neighbours.
+    private func referenceSum(_ range: Range<Int>) -> Double {
         switch method {
-        case .weekly: return seasonal(at: index, period: perWeek, periods: 4)
-        case .daily: return seasonal(at: index, period: perDay, periods: 6)
+        case .weekly: return seasonalSum(range, period: perWeek, periods: 4)
+        case .daily: return seasonalSum(range, period: perDay, periods: 6)
         case .recentRate:
-            let window = min(perHour, counts.count)
-            return counts.suffix(window).reduce(0, +) / Double(max(1, window))
-        case .coldStart: return 0
+            let window = min(perHour, end)
+            return actual((end - window)..<end) / Double(max(1, window)) * Double(range.count)
+        case .coldStart, .static: return 0
         }
     }
 
+    /// Which earlier periods a bucket can look back to changes only where `index - k × period`
+    /// crosses 0 or `end`: the range is cut there, and each piece is summed from the prefix sums.
+    private func seasonalSum(_ range: Range<Int>, period: Int, periods: Int) -> Double {
+        if range.count == 1 { return seasonal(at: range.lowerBound, period: period, periods: periods) }
+        var cuts = [range.lowerBound, range.upperBound]
+        for k in 1...periods {
+            for cut in [k * period, end + k * period] where cut > range.lowerBound && cut < range.upperBound { cuts.append(cut) }
+        }
+        cuts.sort()
+        var total = 0.0
+        for (low, high) in zip(cuts, cuts.dropFirst()) where high > low {
+            var sum = 0.0
+            var found = 0
+            for k in 1...periods where low - k * period >= 0 && low - k * period < end {
+                sum += smoothedPrefix[high - k * period] - smoothedPrefix[low - k * period]
+                found += 1
+            }
+            if found > 0 { total += sum / Double(found) }
+        }
+        return total
+    }
+
+    /// The reference of one bucket: the mean of its smoothed earlier periods that the history holds.
     private func seasonal(at index: Int, period: Int, periods: Int) -> Double {
         var sum = 0.0
         var found = 0
-        for k in 1...periods {
+        for k in 1...periods where index - k * period >= 0 && index - k * period < end {
             let past = index - k * period
-            guard past >= 0, past < counts.count else { continue }
-            sum += smoothed(past)
+            sum += smoothedPrefix[past + 1] - smoothedPrefix[past]
             found += 1
         }
         return found == 0 ? 0 : sum / Double(found)
-    }
-
-    private func smoothed(_ index: Int) -> Double {
-        let low = max(0, index - 1)
-        let high = min(counts.count - 1, index + 1)
-        return counts[low...high].reduce(0, +) / Double(high - low + 1)
     }
 }

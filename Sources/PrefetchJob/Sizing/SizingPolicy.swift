@@ -13,17 +13,28 @@ public import Foundation
 /// Pure and deterministic: no I/O and no clock of its own. The job feeds it the consumption
 /// history it reads from `token_assignment`; a replay feeds it the demand replayed so far.
 public struct SizingPolicy: Sendable, Equatable {
+    /// `POOL_SIZING`: follow demand, or today's fixed target.
+    public enum Mode: String, Sendable, Codable, CaseIterable {
+        case forecast
+        case `static`
+    }
+
     /// The sizing settings, each with its documented default; set the ones that differ.
     public struct Settings: Sendable, Equatable {
+        public var mode: Mode = .forecast
         /// The TOME outage the pool must carry card creation through (`POOL_COVER_HOURS`). Default 4.
         public var coverHours: Double = 4
         /// How long a refill takes, as the TOME settings imply. Default 5 minutes.
         public var refillDuration: Duration = .seconds(300)
+        /// How often a top-up looks at the pool: the low watermark covers the time to the next one. Default 5 minutes.
+        public var topUpInterval: Duration = .seconds(300)
         /// The fewest and the most pairs to hold (`POOL_TARGET_MIN`, `POOL_TARGET_MAX`). Default 0 and 1,000,000.
         public var targetMin = 0
         public var targetMax = 1_000_000
-        /// The target with no history at all (`POOL_TARGET`). Default 10,000.
-        public var coldStartTarget = 10_000
+        /// The target with no history, and the static policy's target (`POOL_TARGET`). Default 10,000.
+        public var fixedTarget = 10_000
+        /// The static policy's low watermark (`POOL_LOW_WATERMARK`); nil is a quarter of `fixedTarget`.
+        public var fixedLowWatermark: Int?
 
         public init() {}
     }
@@ -32,43 +43,17 @@ public struct SizingPolicy: Sendable, Equatable {
     public enum Method: String, Sendable, Codable {
         /// The same time in the last weeks, scaled to the last day's level: daily and weekly cycles and growth.
         case weekly
-        /// The same time yesterday, scaled to the last hours' level: a daily cycle, under a week of history.
+        /// The same time yesterday, scaled to the last hours' level: a daily cycle, under 8 days of history.
         case daily
         /// The last hour's rate, under a day of history.
         case recentRate = "recent_rate"
-        /// No history: `coldStartTarget`.
+        /// No history: `fixedTarget`.
         case coldStart = "cold_start"
+        /// `POOL_SIZING=static`: `fixedTarget`, whatever the demand.
+        case `static`
     }
 
-    /// The answer and its reasons, as dry runs and `status` show them.
-    public struct Decision: Sendable, Equatable, Codable {
-        public var target: Int
-        public var lowWatermark: Int
-        public var method: Method
-        /// Hours the target covers: until the next refill, a refill's duration, and the outage budget.
-        public var horizonHours: Double
-        /// Forecast demand over the horizon, before the safety margin.
-        public var forecast: Int
-        /// How much the last hour ran above the forecast (1 when it did not); applied at once.
-        public var surgeFactor: Double
-        /// The margin added for the forecast's own errors, as a fraction.
-        public var safetyMargin: Double
-        /// `min` or `max` when a clamp decided the target.
-        public var clamp: String?
-
-        /// The decision in a sentence an on-call engineer can act on.
-        public var explanation: String {
-            var text = "target \(target): forecast \(forecast) cards over \(Self.hours(horizonHours)) (next refill, a refill's duration and the outage cover), "
-            text += "by \(method.rawValue.replacingOccurrences(of: "_", with: " "))"
-            if surgeFactor > 1.001 { text += ", raised \(Self.percent(surgeFactor - 1)) for a surge" }
-            text += ", plus a \(Self.percent(safetyMargin)) margin for forecast errors"
-            if let clamp { text += "; clamped to POOL_TARGET_\(clamp.uppercased())" }
-            return text + "; low below \(lowWatermark)"
-        }
-
-        static func hours(_ value: Double) -> String { String(format: "%.1f h", value) }
-        static func percent(_ value: Double) -> String { "\(Int((value * 100).rounded())) %" }
-    }
+    public typealias Decision = SizingDecision
 
     public var settings: Settings
 
@@ -76,31 +61,94 @@ public struct SizingPolicy: Sendable, Equatable {
         self.settings = settings
     }
 
-    /// The target and low watermark at `now`, with the next refill `untilNextRefill` away.
+    /// The target and low watermark at `now` from the whole history, with the next refill
+    /// `untilNextRefill` away. What each refill decides, and stores for the top-ups after it.
     public func decide(history: ConsumptionHistory, now: Date, untilNextRefill: Duration) -> Decision {
+        guard settings.mode == .forecast else { return fixed(method: .static, now: now, untilNextRefill: untilNextRefill) }
         let demand = DemandSeries(history: history, now: now)
-        let bucketSeconds = demand.bucketSeconds
-        let horizonSeconds = seconds(untilNextRefill) + seconds(settings.refillDuration) + settings.coverHours * 3_600
-        let coverSeconds = seconds(settings.refillDuration) + settings.coverHours * 3_600
-        let method = demand.method
-        guard method != .coldStart else {
-            let target = clamp(settings.coldStartTarget)
-            return Decision(
-                target: target.value, lowWatermark: min(target.value, target.value / 4), method: method, horizonHours: horizonSeconds / 3_600,
-                forecast: settings.coldStartTarget, surgeFactor: 1, safetyMargin: 0, clamp: target.clamp
-            )
+        guard demand.method != .coldStart else { return fixed(method: .coldStart, now: now, untilNextRefill: untilNextRefill) }
+        let coverBuckets = Int((seconds(coverDuration) / demand.bucketSeconds).rounded(.up))
+        let forecast = DemandForecast(madeAt: now, hourly: demand.hourlyForecast(hours: DemandForecast.spanHours))
+        return sized(
+            forecast, method: demand.method, surge: demand.surgeFactor(), margin: demand.safetyMargin(horizon: coverBuckets),
+            now: now, untilNextRefill: untilNextRefill
+        )
+    }
+
+    /// The decision at `now` from an earlier one's forecast, the `demandSince` it was made and the
+    /// demand in the last quarter hour of that (`demandLastQuarterHour`): what a top-up or `status`
+    /// answers between refills, from two counts instead of weeks of history. Demand running above
+    /// the forecast since then raises the target at once.
+    public func update(_ earlier: Decision, demandSince: Int, demandLastQuarterHour: Int, now: Date, untilNextRefill: Duration) -> Decision {
+        guard let forecast = earlier.demandForecast, settings.mode == .forecast else {
+            return fixed(method: settings.mode == .static ? .static : .coldStart, now: now, untilNextRefill: untilNextRefill)
         }
-        let horizonBuckets = Int((horizonSeconds / bucketSeconds).rounded(.up))
-        let coverBuckets = Int((coverSeconds / bucketSeconds).rounded(.up))
-        let surge = demand.surgeFactor()
-        let forecast = demand.forecast(buckets: horizonBuckets) * surge
-        let cover = demand.forecast(buckets: coverBuckets) * surge
-        let margin = demand.safetyMargin()
-        let target = clamp(Int((forecast * (1 + margin)).rounded(.up)))
-        let watermark = min(target.value, Int((cover * (1 + margin)).rounded(.up)))
+        let elapsed = max(0, now.timeIntervalSince(forecast.madeAt) / 3_600)
+        let quarterFrom = max(0, elapsed - 0.25)
+        let running = Self.surgeFactor(
+            hour: (Double(demandSince), forecast.cards(fromHour: 0, toHour: elapsed)),
+            quarter: (Double(demandLastQuarterHour), forecast.cards(fromHour: quarterFrom, toHour: elapsed)),
+            shrink: forecast.cards(fromHour: elapsed, toHour: elapsed + 1.0 / 12)
+        )
+        // Under a quarter hour, the count is too short to say a surge has ended: keep the earlier factor.
+        let surge = elapsed < 0.25 ? max(earlier.surgeFactor, running) : running
+        return sized(forecast, method: earlier.method, surge: surge, margin: earlier.safetyMargin, now: now, untilNextRefill: untilNextRefill)
+    }
+
+    /// Whether `update` can answer from `earlier` at `now`, or the history must be read again:
+    /// a policy change, a cold start or a short history (cheap to read and changing fast), a
+    /// decision older than `maxAge`, or demand where the forecast expected none.
+    public func needsHistory(_ earlier: Decision?, demandSince: Int, now: Date, maxAge: Duration) -> Bool {
+        guard settings.mode == .forecast else { return false }
+        guard let earlier, earlier.policy == .forecast, let forecast = earlier.demandForecast else { return true }
+        guard earlier.method == .weekly || earlier.method == .daily else { return true }
+        let elapsed = now.timeIntervalSince(forecast.madeAt)
+        guard elapsed >= 0, elapsed <= seconds(maxAge) else { return true }
+        return demandSince > 0 && forecast.cards(fromHour: 0, toHour: max(elapsed / 3_600, 1.0 / 12)) <= 0
+    }
+
+    /// Actual against expected demand over a window and its last quarter hour, the smaller of the
+    /// two, each shrunk towards 1 by `shrink` cards (five minutes of expected demand) so that a
+    /// few cards more than a tiny forecast are not a surge; bounded to 1-10.
+    static func surgeFactor(hour: (actual: Double, expected: Double), quarter: (actual: Double, expected: Double), shrink: Double) -> Double {
+        guard hour.expected > 0 else { return hour.actual > 0 ? 2 : 1 }
+        let overHour = (hour.actual + shrink) / (hour.expected + shrink)
+        let overQuarter = (quarter.actual + shrink) / (quarter.expected + shrink)
+        return max(1, min(10, min(overHour, overQuarter)))
+    }
+
+    /// The time the low watermark covers: a top-up's wait, a refill's duration and the outage.
+    private var coverDuration: Duration {
+        settings.topUpInterval + settings.refillDuration + .milliseconds(Int64(settings.coverHours * 3_600_000))
+    }
+
+    private func sized(
+        _ forecast: DemandForecast, method: Method, surge: Double, margin: Double, now: Date, untilNextRefill: Duration
+    ) -> Decision {
+        let from = max(0, now.timeIntervalSince(forecast.madeAt) / 3_600)
+        let horizon = seconds(untilNextRefill + settings.refillDuration) / 3_600 + settings.coverHours
+        let demand = forecast.cards(fromHour: from, toHour: from + horizon, surge: surge)
+        let beforeNextRefill = forecast.cards(fromHour: from, toHour: from + seconds(untilNextRefill) / 3_600, surge: surge)
+        let cover = forecast.cards(fromHour: from, toHour: from + seconds(coverDuration) / 3_600, surge: surge)
+        // The margin protects what must outlast an outage (the pool at the next refill); the
+        // demand until then is watched every five minutes by the top-ups.
+        let target = clamp(Int((demand + margin * (demand - beforeNextRefill)).rounded(.up)))
         return Decision(
-            target: target.value, lowWatermark: watermark, method: method, horizonHours: horizonSeconds / 3_600,
-            forecast: Int(forecast.rounded()), surgeFactor: surge, safetyMargin: margin, clamp: target.clamp
+            target: target.value, lowWatermark: min(target.value, Int((cover * (1 + margin)).rounded(.up))), policy: .forecast,
+            method: method, decidedAt: now, horizonHours: horizon, outageCoverHours: settings.coverHours,
+            forecast: Int(demand.rounded()), surgeFactor: surge, safetyMargin: margin, clamp: target.clamp, demandForecast: forecast
+        )
+    }
+
+    /// `fixedTarget`: the static policy, or the forecast policy before any history.
+    private func fixed(method: Method, now: Date, untilNextRefill: Duration) -> Decision {
+        let target = method == .static ? (value: settings.fixedTarget, clamp: nil) : clamp(settings.fixedTarget)
+        let watermark = method == .static ? settings.fixedLowWatermark ?? target.value / 4 : target.value / 4
+        return Decision(
+            target: target.value, lowWatermark: min(target.value, watermark), policy: settings.mode, method: method, decidedAt: now,
+            horizonHours: seconds(untilNextRefill + settings.refillDuration) / 3_600 + settings.coverHours,
+            outageCoverHours: settings.coverHours, forecast: settings.fixedTarget, surgeFactor: 1, safetyMargin: 0,
+            clamp: target.clamp, demandForecast: nil
         )
     }
 
@@ -112,5 +160,15 @@ public struct SizingPolicy: Sendable, Equatable {
 
     private func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
+
+extension DemandSeries {
+    /// The buckets of `history` that ended by `now`: the one `now` falls in is still filling.
+    init(history: ConsumptionHistory, now: Date) {
+        let bucketSeconds = max(1, Double(history.bucket.components.seconds))
+        let complete = Int(max(0, now.timeIntervalSince(history.start)) / bucketSeconds)
+        let counts = history.counts
+        self.init(count: min(complete, counts.count), bucketSeconds: bucketSeconds) { Double(counts[$0]) }
     }
 }
