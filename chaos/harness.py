@@ -102,7 +102,8 @@ class Harness:
     # --- processes --------------------------------------------------------------------
     def env(self, **extra):
         env = {key: value for key, value in os.environ.items() if not key.startswith(("TOME_", "POOL_", "REFILL_", "CARD_", "AWS_LAMBDA"))}
-        env.update(DATABASE_URL=self.database_url, LOG_LEVEL="debug", TOME_AUTH_TOKEN=self.secrets["tome token"])
+        # Scenarios check refills against a fixed target; the sizing has its own tests.
+        env.update(DATABASE_URL=self.database_url, LOG_LEVEL="debug", TOME_AUTH_TOKEN=self.secrets["tome token"], POOL_SIZING="static")
         if self.simulator:
             env["TOME_URL"] = self.simulator.url
         env.update({key: str(value) for key, value in extra.items()})

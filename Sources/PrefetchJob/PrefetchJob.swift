@@ -8,6 +8,12 @@ public import TOMEClient
 import Glibc
 #endif
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// The prefetch job: a plain handler of `JobEvent`s, whatever delivers them (stdin, the Lambda
 /// Runtime API, an on-call subcommand). It keeps the pool of pre-mapped (NS1, NS2) pairs full.
 public struct PrefetchJob: Sendable {
@@ -50,8 +56,12 @@ public struct PrefetchJob: Sendable {
             case .refill(let request):
                 logger[metadataKey: JobLogKey.trigger] = "\(request.trigger.rawValue)"
                 try await ensureReady(logger: logger)
-                let runner = makeRunner(requestId: context.requestId, logger: logger, progress: context.progress)
+                let sizing = try await decideFromHistory(now: Self.now(), untilNextRefill: configuration.sizing.refillInterval, logger: logger)
+                let runner = makeRunner(requestId: context.requestId, sizing: sizing, logger: logger, progress: context.progress)
                 return .refill(try await runner.run(request, deadline: context.deadline))
+            case .topUp(let request):
+                logger[metadataKey: JobLogKey.trigger] = "\(request.trigger.rawValue)"
+                return .refill(try await topUp(request, context: context, logger: logger))
             }
         } catch {
             let failure = JobFailure(error)
@@ -62,7 +72,7 @@ public struct PrefetchJob: Sendable {
 
     /// The answer as one JSON line, with the pool's metrics in CloudWatch's Embedded Metric Format.
     public func line(for result: JobResult) -> String {
-        result.json(metrics: result.metrics(lowWatermark: configuration.lowWatermark), settings: configuration.metrics)
+        result.json(metrics: result.metrics(), settings: configuration.metrics)
     }
 
     /// Decodes and handles one event's bytes; a malformed event writes nothing.
@@ -101,11 +111,32 @@ public struct PrefetchJob: Sendable {
         readiness.markReady()
     }
 
-    func makeRunner(requestId: String, logger: Logger, progress: (@Sendable (RefillProgress) -> Void)?) -> RefillRunner {
+    /// Between hourly refills: refills to the target only below the low watermark. Above it, two
+    /// small statements and no TOME call; a retried firing whose run exists finishes or replays it.
+    func topUp(_ request: RefillRequest, context: InvocationContext, logger: Logger) async throws -> RunSummary {
+        let current = try await currentSizing(now: Self.now(), key: request.idempotencyKey, logger: logger)
+        if !current.keyUsed && current.available >= current.decision.lowWatermark {
+            var summary = RunSummary(trigger: .topUp, status: .notNeeded)
+            summary.idempotencyKey = request.idempotencyKey
+            summary.dryRun = request.dryRun
+            summary.poolBefore = current.available
+            summary.poolAfter = current.available
+            summary.target = current.decision.target
+            summary.deficit = max(0, current.decision.target - current.available)
+            summary.describe(current.decision, poolAfter: current.available)
+            return summary
+        }
+        logger.info("pool below its low watermark: topping up", metadata: ["available": "\(current.available)", "low_watermark": "\(current.decision.lowWatermark)"])
+        try await ensureReady(logger: logger)
+        let runner = makeRunner(requestId: context.requestId, sizing: current.decision, logger: logger, progress: context.progress)
+        return try await runner.run(request, deadline: context.deadline)
+    }
+
+    func makeRunner(requestId: String, sizing: SizingDecision, logger: Logger, progress: (@Sendable (RefillProgress) -> Void)?) -> RefillRunner {
         let store = RefillStore(client: database, logger: logger)
         let executor = BatchExecutor(dual: dual, store: store, pairTimeToLive: configuration.pairTimeToLive, logger: logger)
         return RefillRunner(
-            configuration: configuration, store: store, executor: executor,
+            configuration: configuration, sizing: sizing, store: store, executor: executor,
             holder: Self.holderName(requestId: requestId), logger: logger, progress: progress ?? { _ in }
         )
     }

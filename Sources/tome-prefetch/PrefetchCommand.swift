@@ -21,7 +21,9 @@ struct PrefetchCommand: AsyncParsableCommand {
             With no subcommand, events are read on stdin and one JSON result per event is printed.
             Configuration comes from environment variables (see the README); logs go to stderr.
             """,
-        subcommands: [RefillCommand.self, StatusCommand.self, MigrateCommand.self, AuditCommand.self]
+        subcommands: [
+            RefillCommand.self, TopUpCommand.self, StatusCommand.self, SimulateCommand.self, MigrateCommand.self, AuditCommand.self,
+        ]
     )
 
     func run() async throws {
@@ -62,7 +64,7 @@ struct RefillCommand: AsyncParsableCommand {
         discussion: "Exit status: 0 filled, 3 another refill holds the lease, otherwise the failure's code (1 partial, 4 database, 5 TOME, 6 not ready; see the README)."
     )
 
-    @Option(help: "Fill up to this many available pairs instead of POOL_TARGET.") var target: Int?
+    @Option(help: "Fill up to this many available pairs instead of the sizing policy's target.") var target: Int?
     @Option(help: "Plan at most this many pairs in this run instead of REFILL_MAX_PAIRS.") var maxPairs: Int?
     @Flag(help: "Plan and report only: no writes, no TOME calls.") var dryRun = false
     @Option(help: "Why you are refilling; stored with the run.") var reason: String?
@@ -83,6 +85,39 @@ struct RefillCommand: AsyncParsableCommand {
         let (result, line) = try await runtime.withJob { job in
             let result = await job.handle(
                 .refill(request),
+                context: InvocationContext(requestId: "cli-\(runtime.processId)", progress: { reporter.report($0) })
+            )
+            return (result, job.line(for: result))
+        }
+        print(json || !reporter.isTerminal ? line : result.text())
+        if result.exitCode != 0 { throw ExitCode(result.exitCode) }
+    }
+}
+
+struct TopUpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "top-up",
+        abstract: "Refill to the target only if the pool is below its low watermark (what the 5-minute schedule runs).",
+        discussion: "Exit status as refill's; \"not_needed\" (above the watermark, nothing written, no TOME call) is 0."
+    )
+
+    @Option(help: "Plan at most this many pairs in this run instead of REFILL_MAX_PAIRS.") var maxPairs: Int?
+    @Flag(help: "Decide and report only: no writes, no TOME calls.") var dryRun = false
+    @Option(help: "Why you are topping up; stored with the run.") var reason: String?
+    @Option(help: "Replaying the same key returns the first run's result.") var idempotencyKey: String?
+    @Flag(help: "Print the answer as JSON.") var json = false
+
+    func validate() throws {
+        if let maxPairs, maxPairs < 1 { throw ValidationError("--max-pairs must be at least 1") }
+    }
+
+    func run() async throws {
+        let runtime = try await Runtime.load()
+        let request = RefillRequest(trigger: .topUp, idempotencyKey: idempotencyKey, maxPairs: maxPairs, dryRun: dryRun, reason: reason)
+        let reporter = ProgressReporter()
+        let (result, line) = try await runtime.withJob { job in
+            let result = await job.handle(
+                .topUp(request),
                 context: InvocationContext(requestId: "cli-\(runtime.processId)", progress: { reporter.report($0) })
             )
             return (result, job.line(for: result))

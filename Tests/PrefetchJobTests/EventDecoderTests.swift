@@ -33,6 +33,23 @@ struct EventDecoderTests {
         #expect(first.idempotencyKey == second.idempotencyKey)
     }
 
+    @Test func topUpFromTheSchedulerIsKeyedByFiringAndTakesNoTarget() throws {
+        let event = """
+            {"action": "top-up", "scheduledTime": "2026-11-28T04:05:00Z",
+             "scheduleArn": "arn:aws:scheduler:eu-west-1:123456789012:schedule/default/tome-prefetch-top-up", "executionId": "x1", "attempt": 1}
+            """
+        guard case .topUp(let request) = try decode(event) else {
+            Issue.record("not a top-up")
+            return
+        }
+        #expect(request.trigger == .topUp)
+        #expect(request.idempotencyKey == "scheduler:arn:aws:scheduler:eu-west-1:123456789012:schedule/default/tome-prefetch-top-up@2026-11-28T04:05:00Z")
+        #expect(try decode(#"{"action": "top-up", "dryRun": true}"#) == .topUp(RefillRequest(trigger: .topUp, dryRun: true)))
+        for bad in [#"{"action": "top-up", "target": 5}"#, #"{"action": "top-up", "trigger": "manual"}"#, #"{"action": "refill", "trigger": "top-up"}"#] {
+            #expect(throws: EventError.self) { try decode(bad) }
+        }
+    }
+
     @Test func manualRefillAndStatus() throws {
         #expect(try decode("{}") == .refill(RefillRequest()))
         #expect(try decode(#"{"action": "status"}"#) == .status)

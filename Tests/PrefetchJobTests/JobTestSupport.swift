@@ -21,6 +21,14 @@ struct JobHarness: Sendable {
         return summary
     }
 
+    func topUp(_ request: RefillRequest = RefillRequest(trigger: .topUp), requestId: String = "test") async throws -> RunSummary {
+        let result = await job.handle(.topUp(request), context: InvocationContext(requestId: requestId))
+        guard case .refill(let summary) = result else {
+            throw HarnessError("expected a top-up summary, got \(result.json())")
+        }
+        return summary
+    }
+
     func count(_ sql: String) async throws -> Int {
         for try await count in try await database.query(PostgresQuery(unsafeSQL: sql)).decode(Int.self) { return count }
         return 0
@@ -83,6 +91,8 @@ func withJob<Result: Sendable>(
                 concurrency: concurrency,
                 leaseTimeToLive: .seconds(6)
             )
+            // Refill mechanics are tested at a fixed target; the sizing tests choose the forecast.
+            configuration.sizing.mode = .static
             tune(&configuration)
             let jobConfiguration = configuration
             return try await HTTPTOMEClient.withClient(configuration: jobConfiguration.tome) { tome in

@@ -10,10 +10,15 @@ import Foundation
 /// What `tome-prefetch status` and a status event report.
 public struct StatusReport: Sendable, Codable, Equatable {
     public var pool: PoolStatistics
+    /// What a refill now would fill to.
     public var target: Int
-    /// Below this the pool is low (`POOL_LOW_WATERMARK`); the low-pool alarm compares with it.
+    /// Below this a top-up refills, and the low-pool alarm counts the pool as low.
     public var lowWatermark: Int
     public var deficit: Int
+    /// How long the available pairs last at the forecast demand; nil without a forecast or beyond its 24 hours.
+    public var coverHours: Double?
+    /// How the target and low watermark were chosen.
+    public var sizing: SizingDecision
     /// At the last hour's pace, how long the pool lasts; nil when nothing was assigned in the last hour.
     public var hoursUntilEmpty: Double?
     public var schemaVersion: Int?
@@ -30,12 +35,15 @@ extension PrefetchJob {
         let pool = try await withDatabaseRetry(operation: "read pool statistics", retryConnectionErrors: true, logger: logger) {
             try await PoolStatisticsReader(client: database, logger: logger).statistics()
         }
-        let plan = RefillPlan(configuration: configuration, available: pool.available)
+        let sizing = try await currentSizing(now: Self.now(), key: nil, logger: logger).decision
+        let plan = RefillPlan(sizing: sizing, configuration: configuration, available: pool.available)
         return StatusReport(
             pool: pool,
             target: plan.target,
-            lowWatermark: configuration.lowWatermark,
+            lowWatermark: sizing.lowWatermark,
             deficit: plan.deficit,
+            coverHours: sizing.hoursCovered(by: pool.available, at: sizing.decidedAt).map { ($0 * 100).rounded() / 100 },
+            sizing: sizing,
             hoursUntilEmpty: pool.hoursUntilEmpty,
             schemaVersion: try await Schema.currentVersion(database, logger: logger),
             leaseHolder: try await store.currentLeaseHolder(),
@@ -54,6 +62,12 @@ extension StatusReport {
     public func text() -> String {
         var lines: [String] = []
         lines.append("pool:        \(pool.available) available of target \(target) (deficit \(deficit)), low below \(lowWatermark)\(pool.available < lowWatermark ? ": LOW" : "")")
+        lines.append("sizing:      \(sizing.explanation)")
+        if let coverHours {
+            lines.append("covers:      \(SizingDecision.hours(coverHours)) of forecast demand (outage cover \(SizingDecision.hours(sizing.outageCoverHours)))")
+        } else if sizing.demandForecast != nil {
+            lines.append("covers:      over \(DemandForecast.spanHours) h of forecast demand")
+        }
         lines.append("expired:     \(pool.expired) waiting to be removed by the next refill (never handed out)")
         if let oldest = pool.oldestFetchedAt {
             lines.append("oldest pair: fetched \(oldest.formatted(.iso8601))")

@@ -10,9 +10,11 @@ extension PrefetchJob {
         public var namespaces: DualNamespaceClient.Configuration
         /// Available pairs a refill aims for. Default 10,000.
         public var poolTarget: Int
-        /// Below this many available pairs the pool is low: the metric the low-pool alarm compares
-        /// the level with. Default nil: a quarter of `poolTarget`.
+        /// Under the static policy, below this many available pairs the pool is low (a top-up
+        /// refills, the low-pool alarm counts). Default nil: a quarter of `poolTarget`.
         public var poolLowWatermark: Int?
+        /// How the target follows demand (`POOL_SIZING` and its settings). Default: the forecast.
+        public var sizing: SizingSettings
         /// Where the run's metrics go (CloudWatch Embedded Metric Format). Default `TomePool`, `tome-pool`.
         public var metrics: PoolMetrics.Settings
         /// The most pairs one run plans, however large the deficit. Default 100,000.
@@ -34,6 +36,7 @@ extension PrefetchJob {
             namespaces: DualNamespaceClient.Configuration = .init(),
             poolTarget: Int = 10_000,
             poolLowWatermark: Int? = nil,
+            sizing: SizingSettings = .init(),
             metrics: PoolMetrics.Settings = .init(),
             maxPairsPerRun: Int = 100_000,
             batchSize: Int = 500,
@@ -47,6 +50,7 @@ extension PrefetchJob {
             self.namespaces = namespaces
             self.poolTarget = poolTarget
             self.poolLowWatermark = poolLowWatermark
+            self.sizing = sizing
             self.metrics = metrics
             self.maxPairsPerRun = maxPairsPerRun
             self.batchSize = batchSize
@@ -56,9 +60,21 @@ extension PrefetchJob {
             self.deadlineMargin = deadlineMargin
         }
 
-        /// The low watermark in force: `poolLowWatermark`, or a quarter of the target.
-        public var lowWatermark: Int {
-            poolLowWatermark ?? poolTarget / 4
+        /// The sizing policy these settings describe, with a refill's duration as TOME's settings imply.
+        public var sizingPolicy: SizingPolicy {
+            sizing.policy(poolTarget: poolTarget, lowWatermark: poolLowWatermark, refillDuration: refillDuration(pairs: maxPairsPerRun))
+        }
+
+        /// The longest a refill of `pairs` pairs takes: its rounds of `concurrency` batches, each
+        /// an NS1 issue and an NS2 tokenize that may each take up to TOME's request timeout.
+        public func refillDuration(pairs: Int) -> Duration {
+            Self.refillDuration(pairs: pairs, batchSize: batchSize, concurrency: concurrency, requestTimeout: tome.requestTimeout)
+        }
+
+        static func refillDuration(pairs: Int, batchSize: Int, concurrency: Int, requestTimeout: Duration) -> Duration {
+            let batches = (max(0, pairs) + batchSize - 1) / batchSize
+            let rounds = (batches + concurrency - 1) / concurrency
+            return requestTimeout * (2 * rounds)
         }
     }
 }

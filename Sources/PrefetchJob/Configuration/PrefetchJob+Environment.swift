@@ -17,7 +17,11 @@ extension PrefetchJob.Configuration {
     /// | `TOME_AUTH_TOKEN_SECRET` | a secret holding the TOME token, instead of `TOME_AUTH_TOKEN` |
     /// | `TOME_NS1`, `TOME_NS2` | `NS1`, `NS2` |
     /// | `POOL_TARGET` | 10000 |
-    /// | `POOL_LOW_WATERMARK` | a quarter of `POOL_TARGET` |
+    /// | `POOL_SIZING` | `forecast` (or `static`: `POOL_TARGET` every run) |
+    /// | `POOL_COVER_HOURS` | 4 (the TOME outage the pool rides out) |
+    /// | `POOL_TARGET_MIN`, `POOL_TARGET_MAX` | 0, 1000000 |
+    /// | `POOL_HISTORY_DAYS` | 28 |
+    /// | `POOL_LOW_WATERMARK` | static sizing only: a quarter of `POOL_TARGET` |
     /// | `METRICS_NAMESPACE`, `POOL_NAME` | `TomePool`, `tome-pool` (the metrics' namespace and `Pool` dimension) |
     /// | `REFILL_MAX_PAIRS` | 100000 |
     /// | `TOME_BATCH_SIZE` | 500 |
@@ -45,9 +49,7 @@ extension PrefetchJob.Configuration {
             reader.problem("\(name) may use only letters, digits, '_' and '-'")
         }
         if internalNamespace == externalNamespace { reader.problem("TOME_NS1 and TOME_NS2 must name different namespaces") }
-        let poolTarget = reader.integer("POOL_TARGET", default: 10_000, in: 0...50_000_000)
-        let lowWatermark = reader.optionalString("POOL_LOW_WATERMARK") == nil
-            ? nil : reader.integer("POOL_LOW_WATERMARK", default: 0, in: 0...50_000_000)
+        let shape = RefillShape(reader: &reader)
         let metrics = PoolMetrics.Settings(
             namespace: reader.string("METRICS_NAMESPACE", default: "TomePool"),
             poolName: reader.string("POOL_NAME", default: "tome-pool")
@@ -56,10 +58,6 @@ extension PrefetchJob.Configuration {
         where value.count > 255 || value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             reader.problem("\(name) must be printable and at most 255 characters")
         }
-        let maxPairs = reader.integer("REFILL_MAX_PAIRS", default: 100_000, in: 1...50_000_000)
-        let batchSize = reader.integer("TOME_BATCH_SIZE", default: 500, in: 1...100_000)
-        let concurrency = reader.integer("TOME_CONCURRENCY", default: 8, in: 1...256)
-        let ttlHours = reader.integer("POOL_PAIR_TTL_HOURS", default: 0, in: 0...87_600)
         let leaseSeconds = reader.integer("REFILL_LEASE_SECONDS", default: 30, in: 3...3_600)
         let marginMs = reader.integer("REFILL_DEADLINE_MARGIN_MS", default: 5_000, in: 0...600_000)
         problems.append(contentsOf: reader.problems)
@@ -77,14 +75,15 @@ extension PrefetchJob.Configuration {
         self.init(
             database: database,
             tome: tome,
-            namespaces: .init(internalNamespace: internalNamespace, externalNamespace: externalNamespace, maxBatchSize: batchSize),
-            poolTarget: poolTarget,
-            poolLowWatermark: lowWatermark,
+            namespaces: .init(internalNamespace: internalNamespace, externalNamespace: externalNamespace, maxBatchSize: shape.batchSize),
+            poolTarget: shape.poolTarget,
+            poolLowWatermark: shape.lowWatermark,
+            sizing: shape.sizing,
             metrics: metrics,
-            maxPairsPerRun: maxPairs,
-            batchSize: batchSize,
-            concurrency: concurrency,
-            pairTimeToLive: ttlHours > 0 ? .seconds(ttlHours * 3600) : nil,
+            maxPairsPerRun: shape.maxPairs,
+            batchSize: shape.batchSize,
+            concurrency: shape.concurrency,
+            pairTimeToLive: shape.pairTimeToLive,
             leaseTimeToLive: .seconds(leaseSeconds),
             deadlineMargin: .milliseconds(marginMs)
         )

@@ -19,6 +19,8 @@ import Foundation
 ///   keyed by schedule and scheduled time, which stay the same across retries of one firing;
 /// - a manual refill `{"action": "refill", "target", "maxPairs", "dryRun", "reason", "idempotencyKey"}`
 ///   (every field optional; `{}`, what a bare invoke sends, is a default refill);
+/// - a top-up `{"action": "top-up", "scheduledTime", "scheduleArn", "dryRun", "reason", "idempotencyKey", "maxPairs"}`,
+///   keyed like a scheduled refill, refilling only below the low watermark;
 /// - `{"action": "status"}`.
 public enum EventDecoder {
     /// Events larger than this are refused before parsing.
@@ -65,8 +67,16 @@ public enum EventDecoder {
             return .status
         case "refill":
             return .refill(try refill(fields))
+        case "top-up":
+            // The target is the sizing policy's; a top-up is never a manual override of it.
+            for field in ["target", "trigger"] where fields[field] != nil {
+                throw EventError("a top-up event takes no \"\(field)\": it fills to the sizing policy's target")
+            }
+            var request = try refill(fields)
+            request.trigger = .topUp
+            return .topUp(request)
         default:
-            throw EventError("unknown action \"\(action.prefix(40))\"; use \"refill\" or \"status\"")
+            throw EventError("unknown action \"\(action.prefix(40))\"; use \"refill\", \"top-up\" or \"status\"")
         }
     }
 
@@ -79,7 +89,7 @@ public enum EventDecoder {
         }
         var request = RefillRequest()
         if let trigger = try string(fields, "trigger", maxLength: 20) {
-            guard let parsed = RefillRequest.Trigger(rawValue: trigger) else {
+            guard let parsed = RefillRequest.Trigger(rawValue: trigger), parsed != .topUp else {
                 throw EventError("\"trigger\" must be \"scheduled\" or \"manual\"")
             }
             request.trigger = parsed

@@ -2,6 +2,8 @@
 public enum JobEvent: Sendable, Equatable {
     /// Fill the pool up to its target.
     case refill(RefillRequest)
+    /// Between hourly refills: refill to the target only when the pool is below its low watermark.
+    case topUp(RefillRequest)
     /// Report the pool's level and the last runs; writes nothing.
     case status
 }
@@ -10,6 +12,7 @@ public enum JobEvent: Sendable, Equatable {
 public struct RefillRequest: Sendable, Equatable {
     public enum Trigger: String, Sendable, Codable {
         case scheduled, manual
+        case topUp = "top-up"
     }
 
     public var trigger: Trigger

@@ -27,7 +27,7 @@ public struct PoolMetrics: Sendable, Equatable {
     public var availablePairs: Int?
     public var poolTarget: Int?
     public var lowWatermark: Int?
-    /// How long the available pairs last at the last hour's pace.
+    /// How long the available pairs last at the forecast demand (the last hour's pace without a forecast).
     public var coverHours: Double?
     public var pairsInserted: Int?
     public var expiredRemoved: Int?
@@ -57,21 +57,22 @@ public struct PoolMetrics: Sendable, Equatable {
 
 extension JobResult {
     /// The metrics this answer carries.
-    public func metrics(lowWatermark: Int) -> PoolMetrics {
+    public func metrics() -> PoolMetrics {
         switch self {
         case .status(let report):
             var metrics = PoolMetrics(runFailed: 0)
             metrics.availablePairs = report.pool.available
             metrics.poolTarget = report.target
             metrics.lowWatermark = report.lowWatermark
-            metrics.coverHours = report.hoursUntilEmpty
+            metrics.coverHours = report.coverHours ?? report.hoursUntilEmpty
             metrics.fallbacksLastHour = report.pool.fallbacksLastHour
             return metrics
         case .refill(let summary):
             var metrics = PoolMetrics(runFailed: summary.status == .failed ? 1 : 0)
             metrics.availablePairs = summary.poolAfter
             metrics.poolTarget = summary.target
-            metrics.lowWatermark = summary.target == nil ? nil : lowWatermark
+            metrics.lowWatermark = summary.lowWatermark
+            metrics.coverHours = summary.coverHours
             // A replay did nothing now; counting its pairs again would double the metric.
             metrics.pairsInserted = summary.replayed || summary.dryRun ? 0 : summary.pairsInserted
             metrics.expiredRemoved = summary.replayed ? 0 : summary.expiredRemoved

@@ -6,11 +6,19 @@ extension JobResult {
         case .status(let report):
             return report.text()
         case .refill(let summary):
-            var lines = ["refill \(summary.status.rawValue)\(summary.replayed ? " (replayed: the earlier run's result)" : "")"]
+            let kind = summary.trigger == .topUp ? "top-up" : "refill"
+            var lines = ["\(kind) \(summary.status.rawValue.replacingOccurrences(of: "_", with: " "))\(summary.replayed ? " (replayed: the earlier run's result)" : "")"]
+            if summary.status == .notNeeded, let available = summary.poolBefore, let watermark = summary.lowWatermark {
+                lines.append("pool:      \(available) available, at or above the low watermark \(watermark): nothing to do")
+                if let sizing = summary.sizing { lines.append("sizing:    \(sizing.explanation)") }
+                return lines.joined(separator: "\n")
+            }
             if let runId = summary.runId { lines.append("run:       \(runId)") }
             if let before = summary.poolBefore, let after = summary.poolAfter, let target = summary.target {
                 lines.append("pool:      \(before) → \(after) of target \(target)")
             }
+            if let sizing = summary.sizing { lines.append("sizing:    \(sizing.explanation)") }
+            if let hours = summary.coverHours { lines.append("covers:    \(SizingDecision.hours(hours)) of forecast demand") }
             lines.append("batches:   \(summary.batchesCommitted)/\(summary.batchesPlanned) committed, \(summary.pairsInserted) pairs inserted, \(summary.duplicatesSkipped) duplicates skipped")
             if let resumed = summary.resumed {
                 lines.append("resumed:   \(resumed.batchesCommitted) batches of \(resumed.runIds.count) earlier runs, \(resumed.pairsInserted) pairs")

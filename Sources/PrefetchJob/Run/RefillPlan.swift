@@ -2,7 +2,8 @@
 /// The pool's level after every unfinished run is finished is `available + pending`.
 ///
 /// Pure arithmetic, and the one place it is done: the runner plans with it, a dry run shows it,
-/// and `status` reports its target and deficit. The sizing policy's answer will plug in as `target`.
+/// and `status` reports its target and deficit. The target is the sizing policy's, unless the
+/// request overrides it.
 struct RefillPlan: Sendable, Equatable {
     /// Available pairs the run fills to.
     var target: Int
@@ -23,10 +24,10 @@ struct RefillPlan: Sendable, Equatable {
     /// The planned pairs cut into numbered batches.
     var batches: BatchPlan { BatchPlan(plannedPairs: plannedPairs, batchSize: batchSize) }
 
-    /// The plan for `request` (whose target and cap override the configured ones) at `available` pairs.
-    init(request: RefillRequest = RefillRequest(), configuration: PrefetchJob.Configuration, available: Int, pending: Int = 0) {
+    /// The plan for `request` (whose target and cap override the sizing's and the configured ones) at `available` pairs.
+    init(request: RefillRequest = RefillRequest(), sizing: SizingDecision, configuration: PrefetchJob.Configuration, available: Int, pending: Int = 0) {
         self.init(
-            target: request.target ?? configuration.poolTarget, available: available, pending: pending,
+            target: request.target ?? sizing.target, available: available, pending: pending,
             cap: request.maxPairs ?? configuration.maxPairsPerRun, batchSize: configuration.batchSize
         )
     }

@@ -16,6 +16,8 @@ struct RefillRunner: Sendable {
     static let expiryMaxBatches = 1_000
 
     let configuration: PrefetchJob.Configuration
+    /// The sizing policy's decision for this run: its target, unless the request overrides it.
+    let sizing: SizingDecision
     let store: RefillStore
     let executor: BatchExecutor
     let holder: String
@@ -84,7 +86,7 @@ struct RefillRunner: Sendable {
 
         // Batches that earlier runs could not finish just now are still theirs: not planned twice.
         let plan = RefillPlan(
-            request: request, configuration: configuration, available: try await store.availableCount(),
+            request: request, sizing: sizing, configuration: configuration, available: try await store.availableCount(),
             pending: try await store.pendingPairs()
         )
         let record = RunRecord(
@@ -102,7 +104,7 @@ struct RefillRunner: Sendable {
         )
         let batches = plan.batches.batches(runId: runId)
         let execution = await execute(batches, deadline: deadline, lease: lease)
-        var summary = try await finish(record, execution: execution, expiredRemoved: expiredRemoved)
+        var summary = try await finish(record, execution: execution, expiredRemoved: expiredRemoved, sizing: sizing)
         summary.resumed = resumed
         return summary
     }
@@ -160,13 +162,15 @@ struct RefillRunner: Sendable {
     }
 
     /// Records how the run ended, from its batch rows, and returns its summary.
-    private func finish(_ run: RunRecord, execution: Execution, expiredRemoved: Int? = nil) async throws -> RunSummary {
+    /// The run's own summary carries its sizing decision, which the top-ups after it update.
+    private func finish(_ run: RunRecord, execution: Execution, expiredRemoved: Int? = nil, sizing: SizingDecision? = nil) async throws -> RunSummary {
         let totals = try await store.runTotals(runId: run.runId)
         let poolAfter = try await store.availableCount()
-        let summary = RunSummary(
+        var summary = RunSummary(
             finished: run, totals: totals, poolAfter: poolAfter, tomeCalls: execution.tomeCalls, expiredRemoved: expiredRemoved,
             failureKind: execution.failureKind, explanation: execution.explanation(remaining: run.batchesPlanned - totals.batches)
         )
+        if let sizing { summary.describe(sizing, poolAfter: poolAfter) }
         let status = summary.runStatus
         try await store.finishRun(runId: run.runId, status: status, poolAfter: poolAfter, error: summary.error, result: StoredRunResult(summary).json())
         logger.info(
@@ -187,10 +191,11 @@ struct RefillRunner: Sendable {
         }
         // What the run would plan once it has finished them, as if they all commit.
         let plan = RefillPlan(
-            request: request, configuration: configuration, available: try await store.availableCount(),
+            request: request, sizing: sizing, configuration: configuration, available: try await store.availableCount(),
             pending: try await store.pendingPairs()
         )
         var summary = RunSummary(trigger: request.trigger, status: .dryRun)
+        summary.describe(sizing, poolAfter: plan.available)
         summary.dryRun = true
         summary.idempotencyKey = request.idempotencyKey
         summary.poolBefore = plan.available

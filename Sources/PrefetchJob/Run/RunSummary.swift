@@ -5,6 +5,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
         case succeeded, partial, failed
         case dryRun = "dry_run"
         case leaseHeld = "lease_held"
+        /// A top-up found the pool at or above its low watermark: nothing written, no TOME call.
+        case notNeeded = "not_needed"
     }
 
     public var runId: String?
@@ -17,6 +19,13 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var poolBefore: Int?
     public var poolAfter: Int?
     public var target: Int?
+    /// Below this level a top-up refills; the low-pool alarm compares the level with it.
+    public var lowWatermark: Int?
+    /// How long the available pairs (after the run) last at the forecast demand; nil without a
+    /// forecast, or when they last beyond its 24 hours.
+    public var coverHours: Double?
+    /// How the target was chosen, with the forecast and the reasons.
+    public var sizing: SizingDecision?
     public var deficit: Int?
     public var plannedPairs: Int?
     public var batchesPlanned: Int
@@ -41,7 +50,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// Whether the invocation did what it was asked (a held lease is an answer, not a failure).
     public var isSuccess: Bool {
         switch status {
-        case .succeeded, .dryRun, .leaseHeld: true
+        case .succeeded, .dryRun, .leaseHeld, .notNeeded: true
         case .partial, .failed: false
         }
     }
@@ -96,12 +105,19 @@ extension RunSummary {
         }
     }
 
+    /// Adds the sizing decision, its low watermark, and how long `poolAfter` pairs last at its forecast.
+    mutating func describe(_ sizing: SizingDecision, poolAfter: Int) {
+        self.sizing = sizing
+        lowWatermark = sizing.lowWatermark
+        coverHours = sizing.hoursCovered(by: poolAfter, at: sizing.decidedAt).map { ($0 * 100).rounded() / 100 }
+    }
+
     /// The stored status of a finished run; dry runs and held leases are never stored.
     var runStatus: RunStatus {
         switch status {
         case .succeeded: .succeeded
         case .partial: .partial
-        case .failed, .dryRun, .leaseHeld: .failed
+        case .failed, .dryRun, .leaseHeld, .notNeeded: .failed
         }
     }
 }

@@ -1,6 +1,12 @@
 import PoolDatabase
 import PostgresNIO
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// Every statement of the refill job, in one place, so that on-call and reviewers can read
 /// what the job does to the database without reading the job.
 enum RefillSQL {
@@ -30,6 +36,32 @@ enum RefillSQL {
         LEFT JOIN (SELECT run_id, sum(pairs_requested) AS requested FROM refill_batch GROUP BY run_id) b USING (run_id)
         WHERE r.status <> 'succeeded' AND r.batches_planned > 0
         """
+
+    /// The newest finished run's stored result (its sizing decision), when the last scheduled
+    /// refill started, and whether a run with `key` exists: what a top-up needs, in one statement.
+    static func latestSizing(key: String) -> PostgresQuery {
+        """
+        SELECT latest.run_id, latest.result,
+               (SELECT max(started_at) FROM refill_run WHERE trigger = 'scheduled'),
+               EXISTS (SELECT 1 FROM refill_run WHERE idempotency_key = \(key))
+        FROM (SELECT 1) AS one
+        LEFT JOIN LATERAL (
+            SELECT run_id, result FROM refill_run
+            WHERE status IN ('succeeded', 'partial') AND result IS NOT NULL
+            ORDER BY started_at DESC LIMIT 1
+        ) AS latest ON true
+        """
+    }
+
+    /// Available pairs, and cards assigned (from the pool or TOME) since `since` and since
+    /// `recentSince`: a top-up's level check. Index range scans over at most two refill intervals.
+    static func levelAndDemand(since: Date, recentSince: Date) -> PostgresQuery {
+        """
+        SELECT (SELECT count(*) FROM token_pool WHERE \(unescaped: PairCondition.available)),
+               (SELECT count(*) FROM token_assignment WHERE assigned_at >= \(since)),
+               (SELECT count(*) FROM token_assignment WHERE assigned_at >= \(recentSince))
+        """
+    }
 
     static func committedBatchNumbers(runId: String) -> PostgresQuery {
         "SELECT batch_no FROM refill_batch WHERE run_id = \(runId)"

@@ -30,6 +30,33 @@ struct RefillStore: Sendable {
         }
     }
 
+    /// The newest finished run's sizing decision (nil when it stored none), when the last
+    /// scheduled refill started, and whether a run with `key` exists; one statement.
+    func latestSizing(key: String?) async throws -> LatestSizing {
+        let row = try await retrying("read the latest sizing decision") {
+            for try await row in try await client.query(RefillSQL.latestSizing(key: key ?? ""), logger: logger)
+                .decode((String?, String?, Date?, Bool).self) {
+                return row
+            }
+            return (nil, nil, nil, false)
+        }
+        let decision = try row.1.flatMap { json throws(StoredRunError) in
+            try StoredRunResult.decode(json, runId: row.0 ?? "?").summary.sizing
+        }
+        return LatestSizing(decision: decision, lastScheduledStart: row.2, keyUsed: key != nil && row.3)
+    }
+
+    /// Available pairs, and cards assigned since `since` and since `recentSince`; one statement.
+    func levelAndDemand(since: Date, recentSince: Date) async throws(DatabaseError) -> (available: Int, demandSince: Int, recent: Int) {
+        try await retrying("count available pairs and recent assignments") {
+            let query = RefillSQL.levelAndDemand(since: since, recentSince: recentSince)
+            for try await counts in try await client.query(query, logger: logger).decode((Int, Int, Int).self) {
+                return counts
+            }
+            return (0, 0, 0)
+        }
+    }
+
     func committedBatchNumbers(runId: String) async throws(DatabaseError) -> Set<Int> {
         try await retrying("read committed batches") {
             var numbers = Set<Int>()
@@ -202,6 +229,14 @@ struct RefillStore: Sendable {
     private func retrying<Result: Sendable>(_ operation: String, _ work: @escaping @Sendable () async throws -> Result) async throws(DatabaseError) -> Result {
         try await withDatabaseWork(operation: operation, retryConnectionErrors: true, logger: logger, work)
     }
+}
+
+/// What a top-up reads before it decides: the decision to update, and when the hourly refill last ran.
+struct LatestSizing: Sendable {
+    var decision: SizingDecision?
+    var lastScheduledStart: Date?
+    /// A run with the event's idempotency key exists: a retried firing, which finishes or replays it.
+    var keyUsed: Bool
 }
 
 /// One line of `tome-prefetch status`'s run list.

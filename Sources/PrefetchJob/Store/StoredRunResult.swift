@@ -45,7 +45,9 @@ struct StoredRunResult: Codable {
     /// Reads a stored result; anything that does not decode is an error naming the run.
     static func decode(_ json: String, runId: String) throws(StoredRunError) -> StoredRunResult {
         do {
-            return try JSONDecoder().decode(StoredRunResult.self, from: Data(json.utf8))
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            return try decoder.decode(StoredRunResult.self, from: Data(json.utf8))
         } catch let error as StoredRunError {
             throw StoredRunError(runId: runId, problem: error.problem)
         } catch {

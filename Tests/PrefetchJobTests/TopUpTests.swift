@@ -1,0 +1,121 @@
+import Foundation
+import PostgresNIO
+import PrefetchJob
+import Testing
+
+/// Top-ups between hourly refills against a real PostgreSQL and the simulator over HTTP: above
+/// the low watermark nothing is written and TOME is not called; below it, a refill to the target
+/// with the refill's lease, idempotency and batches.
+@Suite("Top-ups")
+struct TopUpTests {
+    static let firing = "scheduler:arn:aws:scheduler:eu-west-1:123456789012:schedule/default/tome-prefetch-top-up@2026-11-29T10:05:00Z"
+
+    @Test func aboveTheLowWatermarkATopUpWritesNothingAndCallsNoTOME() async throws {
+        try await withJob(target: 1_000, tune: { $0.poolLowWatermark = 400 }) { harness in
+            _ = try await harness.refill()
+            let runs = try await harness.runs
+            let calls = harness.issueCalls
+            let answer = try await harness.topUp(RefillRequest(trigger: .topUp, idempotencyKey: Self.firing))
+            #expect(answer.status == .notNeeded)
+            #expect(answer.isSuccess)
+            #expect(answer.poolBefore == 1_000 && answer.target == 1_000 && answer.lowWatermark == 400)
+            #expect(answer.sizing?.policy == .static)
+            #expect(try await harness.runs == runs)
+            #expect(harness.issueCalls == calls)
+            #expect(JobResult.refill(answer).json().contains("\"status\":\"not_needed\""))
+        }
+    }
+
+    @Test func belowTheLowWatermarkATopUpRefillsOnceEvenWhenTheFiringIsRetried() async throws {
+        try await withJob(target: 1_000, tune: { $0.poolLowWatermark = 400 }) { harness in
+            _ = try await harness.refill()
+            // Cards took 700 pairs: 300 left, under the watermark.
+            try await harness.database.query("DELETE FROM token_pool WHERE ns1_token IN (SELECT ns1_token FROM token_pool LIMIT 700)")
+            let first = try await harness.topUp(RefillRequest(trigger: .topUp, idempotencyKey: Self.firing))
+            #expect(first.status == .succeeded)
+            #expect(first.trigger == .topUp)
+            #expect(first.pairsInserted == 700)
+            #expect(first.poolAfter == 1_000)
+            #expect(try await harness.count("SELECT count(*) FROM refill_run WHERE trigger = 'top-up'") == 1)
+            let issued = harness.internalTokensIssued
+            // The scheduler retries the same firing: the run's result comes back, nothing is fetched again.
+            let retried = try await harness.topUp(RefillRequest(trigger: .topUp, idempotencyKey: Self.firing))
+            #expect(retried.replayed)
+            #expect(retried.runId == first.runId)
+            #expect(harness.internalTokensIssued == issued)
+            #expect(try await harness.count("SELECT count(*) FROM refill_run WHERE trigger = 'top-up'") == 1)
+            #expect(try await harness.duplicateTokens == 0)
+            #expect(try await harness.auditIsClean())
+        }
+    }
+
+    @Test func aTopUpBelowTheWatermarkWhileAnotherRefillHoldsTheLeaseSaysSo() async throws {
+        try await withJob(target: 400) { harness in
+            try await harness.database.query(
+                "INSERT INTO refill_lease (name, holder, run_id, acquired_at, expires_at) VALUES ('refill', 'other-host/pid-1/x', 'r-other', now(), now() + INTERVAL '1 minute')"
+            )
+            let answer = try await harness.topUp()
+            #expect(answer.status == .leaseHeld)
+            #expect(answer.leaseHolder?.holder == "other-host/pid-1/x")
+            #expect(try await harness.pooled == 0)
+            #expect(try await harness.runs == 0)
+        }
+    }
+
+    @Test func aDryRunTopUpReportsTheDecisionAndWritesNothing() async throws {
+        try await withJob(target: 600) { harness in
+            let answer = try await harness.topUp(RefillRequest(trigger: .topUp, dryRun: true))
+            #expect(answer.status == .dryRun)
+            #expect(answer.target == 600 && answer.plannedPairs == 600)
+            #expect(answer.sizing != nil && answer.lowWatermark == 150)
+            #expect(try await harness.pooled == 0)
+            #expect(try await harness.runs == 0)
+            #expect(harness.issueCalls <= 0)
+        }
+    }
+
+    /// Two weeks of card demand with a daily cycle, in `token_assignment`, ending now.
+    static func insertTwoWeeksOfDemand(_ database: PostgresClient, now: Date) async throws -> (Int) -> Double {
+        let last = Int(now.timeIntervalSince1970) / 300 - 1
+        let first = last - 14 * 288 + 1
+        try await database.query(
+            """
+            INSERT INTO token_assignment (ns2_token, ns1_token, card_id, source, assigned_at)
+            SELECT 'h2-' || b || '-' || i, 'h1-' || b || '-' || i, 'hc-' || b || '-' || i, CASE WHEN i % 50 = 0 THEN 'tome' ELSE 'pool' END,
+                   to_timestamp(b * 300 + i * 300.0 / (n + 1))
+            FROM (SELECT b, round(2 + 20 * greatest(0, sin(pi() * ((b % 288) / 12.0 - 6) / 18)))::INT AS n
+                  FROM generate_series(\(first)::BIGINT, \(last)::BIGINT) AS b) AS buckets,
+                 generate_series(1, n) AS i
+            """
+        )
+        return { bucket in (2 + 20 * max(0, sin(Double.pi * (Double(bucket % 288) / 12 - 6) / 18))).rounded() }
+    }
+
+    @Test func afterTwoWeeksOfHistoryTheTargetCoversWhatFollowsWithoutHoardingIt() async throws {
+        try await withJob(target: 10_000, tune: { $0.sizing.mode = .forecast }) { harness in
+            let now = Date()
+            let demand = try await Self.insertTwoWeeksOfDemand(harness.database, now: now)
+            let plan = try await harness.refill(RefillRequest(dryRun: true))
+            let sizing = try #require(plan.sizing)
+            #expect(sizing.method == .weekly)
+            let firstBucket = Int(now.timeIntervalSince1970) / 300
+            let buckets = Int((sizing.horizonHours * 12).rounded(.up))
+            let ahead = (firstBucket..<(firstBucket + buckets)).reduce(0) { $0 + demand($1) }
+            let ratio = Double(try #require(plan.target)) / ahead
+            #expect(ratio >= 1.0 && ratio <= 2.0, "target \(plan.target ?? -1), demand over the next \(sizing.horizonHours) h \(ahead)")
+            #expect(plan.coverHours != nil)
+            #expect(JobResult.refill(plan).json().contains("\"sizing\":{"))
+
+            // The refill stores its decision; the top-up after it updates that decision from two counts.
+            let refill = try await harness.refill()
+            #expect(refill.status == .succeeded)
+            let topUp = try await harness.topUp(RefillRequest(trigger: .topUp, dryRun: true))
+            #expect(topUp.status == .notNeeded)
+            #expect(topUp.sizing?.demandForecast?.madeAt == refill.sizing?.demandForecast?.madeAt)
+            let status = try await harness.job.status()
+            #expect(status.sizing.method == .weekly)
+            #expect(status.lowWatermark == status.sizing.lowWatermark)
+            #expect(status.text().contains("sizing:"))
+        }
+    }
+}
