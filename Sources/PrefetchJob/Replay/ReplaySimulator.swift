@@ -1,0 +1,316 @@
+import PoolDatabase
+
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// Replays a demand trace against the production sizing code in virtual time, minute by minute:
+/// hourly refills and 5-minute top-ups as deployed, each refill taking as long as the TOME
+/// settings imply, refills failing during TOME outages, pairs expiring after their time to live.
+/// The history the policy sees is the demand replayed so far, as the job reads it from
+/// `token_assignment` (cards that found the pool empty during an outage were never created, so
+/// they are missing from it, as they would be).
+public struct ReplaySimulator: Sendable {
+    public struct Settings: Sendable {
+        public var policy: SizingPolicy
+        public var historyWindow: Duration = .seconds(28 * 86_400)
+        public var refillInterval: Duration = .seconds(3_600)
+        public var topUpInterval: Duration = .seconds(300)
+        /// Whether the 5-minute top-up runs; without it, hourly refills only (the job before top-ups).
+        public var topUps = true
+        /// The most pairs one run plans (`REFILL_MAX_PAIRS`).
+        public var maxPairsPerRun = 100_000
+        public var batchSize = 500
+        /// How long a refill of so many pairs takes.
+        public var refillDuration: @Sendable (Int) -> Duration
+        /// `POOL_PAIR_TTL_HOURS`; nil keeps pairs until used.
+        public var pairTimeToLive: Duration?
+
+        public init(policy: SizingPolicy, refillDuration: @escaping @Sendable (Int) -> Duration) {
+            self.policy = policy
+            self.refillDuration = refillDuration
+        }
+    }
+
+    /// A TOME outage: every refill and fallback fails from `start` for `hours`.
+    public struct Outage: Sendable, Equatable, Codable {
+        public var start: Date
+        public var hours: Double
+
+        public init(start: Date, hours: Double) {
+            self.start = start
+            self.hours = hours
+        }
+    }
+
+    public var settings: Settings
+
+    public init(settings: Settings) {
+        self.settings = settings
+    }
+
+    /// Replays `trace` scaled so that its busiest clock hour is `peakHour` cards.
+    public func run(_ trace: DemandTrace, peakHour: Int, outages: [Outage] = []) throws(ReplayError) -> ReplayReport {
+        let (origin, relative) = trace.perMinute()
+        let busiest = Self.busiestClockHour(relative, origin: origin)
+        guard busiest > 0 else { throw ReplayError("the trace has no demand: every value is 0") }
+        let scale = Double(peakHour) / busiest
+        var replay = Replay(settings: settings, origin: origin, demand: relative.map { $0 * scale })
+        for outage in outages {
+            let start = Int(outage.start.timeIntervalSince1970)
+            guard start >= trace.start, start < trace.end else {
+                throw ReplayError("the outage at \(outage.start.formatted(.iso8601)) is not inside the trace (\(Date(timeIntervalSince1970: Double(trace.start)).formatted(.iso8601)) to \(Date(timeIntervalSince1970: Double(trace.end)).formatted(.iso8601)))")
+            }
+            guard outage.hours > 0, outage.hours <= 168 else { throw ReplayError("an outage lasts more than 0 and at most 168 hours, got \(outage.hours)") }
+            replay.markOutage(fromSecond: start, hours: outage.hours)
+        }
+        var report = replay.run()
+        report.peakHour = peakHour
+        report.outages = outages
+        report.traceStart = Date(timeIntervalSince1970: Double(trace.start))
+        report.traceEnd = Date(timeIntervalSince1970: Double(trace.end))
+        report.stepSeconds = trace.step
+        report.filledGaps = trace.filledGaps
+        return report
+    }
+
+    /// The most demand in one clock hour (UTC), partial hours at the ends included.
+    static func busiestClockHour(_ minutes: [Double], origin: Int) -> Double {
+        var hours: [Int: Double] = [:]
+        for (index, value) in minutes.enumerated() where value > 0 {
+            hours[(origin / 60 + index).floorDivided(by: 60), default: 0] += value
+        }
+        return hours.values.max() ?? 0
+    }
+}
+
+/// The replay's state, minute by minute.
+private struct Replay {
+    let settings: ReplaySimulator.Settings
+    /// The first minute, in seconds since 1970 (a whole minute).
+    let origin: Int
+    /// Cards wanted in each minute.
+    let demand: [Double]
+    /// `demandPrefix[m]`: cards wanted before minute `m`, for the oracle.
+    let demandPrefix: [Double]
+    var outage: [Bool]
+
+    /// Pairs in the pool, oldest first, with the minute each expires (nil: never).
+    var cohorts: [(pairs: Double, expires: Int?)] = []
+    var firstCohort = 0
+    var available = 0.0
+    /// A refill in flight: when it started and ends, the pairs it planned, and those committed so far.
+    var inFlight: (started: Int, ends: Int, pairs: Int, committed: Int)?
+    var latest: SizingDecision?
+    /// TOME is back after an outage, and no refill after it has committed a batch yet.
+    var recovering = false
+    /// Assignments recorded per 5-minute bucket (epoch-aligned), and per minute (prefix sums).
+    var buckets: [Double] = []
+    /// The complete buckets as whole assignments, as the database counts them.
+    var completeBuckets: [Int] = []
+    let firstBucket: Int
+    var recordedPrefix: [Double]
+    var report = ReplayReport()
+
+    init(settings: ReplaySimulator.Settings, origin: Int, demand: [Double]) {
+        self.settings = settings
+        self.origin = origin
+        self.demand = demand
+        var prefix = [Double](repeating: 0, count: demand.count + 1)
+        for (index, cards) in demand.enumerated() { prefix[index + 1] = prefix[index] + cards }
+        demandPrefix = prefix
+        outage = [Bool](repeating: false, count: demand.count)
+        firstBucket = origin.floorDivided(by: 300)
+        recordedPrefix = [0]
+        recordedPrefix.reserveCapacity(demand.count + 1)
+    }
+
+    mutating func markOutage(fromSecond start: Int, hours: Double) {
+        let first = max(0, (start - origin) / 60)
+        let last = min(demand.count, first + Int((hours * 60).rounded(.up)))
+        for minute in first..<last { outage[minute] = true }
+    }
+
+    mutating func run() -> ReplayReport {
+        let hourMinutes = Int(settings.refillInterval.components.seconds / 60)
+        let topUpMinutes = max(1, Int(settings.topUpInterval.components.seconds / 60))
+        var inventorySum = 0.0
+        var oracleSum = 0.0
+        // A deployment fills the pool (`tome-prefetch refill`) before the first card is routed to it.
+        refill(at: 0, scheduled: true)
+        if let first = inFlight {
+            inFlight = (0, 0, first.pairs, first.committed)
+            land(at: 0)
+        }
+        for minute in 0..<demand.count {
+            if minute > 0 && outage[minute - 1] && !outage[minute] { recovering = true }
+            expire(at: minute)
+            land(at: minute)
+            let clock = origin / 60 + minute
+            if minute == 0 {
+                // Filled above.
+            } else if clock % hourMinutes == 0 {
+                refill(at: minute, scheduled: true)
+            } else if settings.topUps && clock % topUpMinutes == 0 {
+                refill(at: minute, scheduled: false)
+            }
+            report.inventoryPeak = max(report.inventoryPeak, available)
+            let before = available
+            consume(at: minute)
+            inventorySum += (before + available) / 2
+            // The oracle refilled at the top of this hour to exactly the next hour plus the cover.
+            let coverMinutes = Int((settings.policy.settings.coverHours * 60).rounded())
+            let horizonEnd = min(demand.count, (clock / hourMinutes + 1) * hourMinutes - origin / 60 + coverMinutes)
+            let held = demandPrefix[max(minute, horizonEnd)] - demandPrefix[minute]
+            oracleSum += held - demand[minute] / 2
+        }
+        let minutes = Double(max(1, demand.count))
+        report.inventoryMean = inventorySum / minutes
+        report.oracleInventoryMean = oracleSum / minutes
+        return report
+    }
+
+    private mutating func expire(at minute: Int) {
+        while firstCohort < cohorts.count, let expires = cohorts[firstCohort].expires, expires <= minute {
+            report.pairsExpired += cohorts[firstCohort].pairs
+            available -= cohorts[firstCohort].pairs
+            firstCohort += 1
+        }
+    }
+
+    /// A refill's batches commit one round after another, so its pairs land evenly over its
+    /// duration, whole batches at a time; an outage stops the batches it has not committed.
+    private mutating func land(at minute: Int) {
+        guard let refill = inFlight else { return }
+        if outage[minute] && minute > refill.started {
+            inFlight = nil
+            return
+        }
+        let done = refill.ends <= minute
+            ? refill.pairs
+            : min(refill.pairs, Int(Double(refill.pairs) * Double(minute - refill.started) / Double(refill.ends - refill.started)) / settings.batchSize * settings.batchSize)
+        let pairs = done - refill.committed
+        inFlight = done == refill.pairs ? nil : (refill.started, refill.ends, refill.pairs, done)
+        guard pairs > 0 else { return }
+        recovering = false
+        report.pairsIssued += Double(pairs)
+        report.tomeCalls += Double(2 * ((pairs + settings.batchSize - 1) / settings.batchSize))
+        let ttl = settings.pairTimeToLive.map { Int($0.components.seconds / 60) }
+        cohorts.append((Double(pairs), ttl.map { minute + $0 }))
+        available += Double(pairs)
+    }
+
+    /// The hourly refill, or a top-up: decide, and start a refill unless the lease is taken,
+    /// TOME is down, or (a top-up) the pool is at or above its low watermark.
+    private mutating func refill(at minute: Int, scheduled: Bool) {
+        guard inFlight == nil else {
+            report.leaseHeld += 1
+            return
+        }
+        let now = Date(timeIntervalSince1970: Double(origin + minute * 60))
+        let policy = settings.policy
+        let interval = settings.refillInterval
+        let decision: SizingDecision
+        if scheduled {
+            decision = policy.decide(history: history(upTo: minute), now: now, untilNextRefill: interval)
+        } else {
+            let clock = origin / 60 + minute
+            let untilNext = Duration.seconds((Int(interval.components.seconds / 60) - clock % Int(interval.components.seconds / 60)) * 60)
+            let since = latest.map { demandSince($0, minute: minute) } ?? 0
+            if let latest, !policy.needsHistory(latest, demandSince: since, now: now, maxAge: interval * 2) {
+                let recent = demandSince(latest, minute: minute, within: 15)
+                decision = policy.update(latest, demandSince: since, demandLastQuarterHour: recent, now: now, untilNextRefill: untilNext)
+            } else {
+                decision = policy.decide(history: history(upTo: minute), now: now, untilNextRefill: untilNext)
+            }
+            guard available < Double(decision.lowWatermark) else {
+                report.topUpsNotNeeded += 1
+                return
+            }
+        }
+        guard !outage[minute] else {
+            report.refillsFailed += 1
+            return
+        }
+        if scheduled { report.refills += 1 } else { report.topUps += 1 }
+        latest = decision
+        let planned = min(settings.maxPairsPerRun, max(0, decision.target - Int(available.rounded())))
+        guard planned > 0 else { return }
+        let seconds = Double(settings.refillDuration(planned).components.seconds)
+        inFlight = (minute, minute + Int((seconds / 60).rounded(.up)), planned, 0)
+        land(at: minute)
+    }
+
+    /// Cards take the oldest pairs first; the rest fall back to TOME, which fails during an outage
+    /// (those cards are never created, so no assignment records them).
+    private mutating func consume(at minute: Int) {
+        let wanted = demand[minute]
+        var left = wanted
+        while left > 0, firstCohort < cohorts.count {
+            let take = min(left, cohorts[firstCohort].pairs)
+            cohorts[firstCohort].pairs -= take
+            left -= take
+            available -= take
+            if cohorts[firstCohort].pairs <= 1e-9 { firstCohort += 1 }
+        }
+        if firstCohort > 4_096 {
+            cohorts.removeFirst(firstCohort)
+            firstCohort = 0
+        }
+        available = max(0, available)
+        report.demand += wanted
+        report.fallbacks += left
+        var recorded = wanted
+        if outage[minute] {
+            report.outageDemand += wanted
+            report.fallbacksDuringOutages += left
+            recorded -= left
+        } else {
+            if recovering {
+                // The outage emptied the pool and the first refill after it has not landed yet.
+                report.outageDemand += wanted
+                report.fallbacksDuringOutages += left
+                report.fallbacksInRecovery += left
+            }
+            report.tomeCalls += 2 * left
+        }
+        recordedPrefix.append(recordedPrefix[recordedPrefix.count - 1] + recorded)
+        let bucket = (origin / 60 + minute).floorDivided(by: 5) - firstBucket
+        while buckets.count <= bucket { buckets.append(0) }
+        buckets[bucket] += recorded
+    }
+
+    /// The complete 5-minute buckets before `minute`, over the history window, as the job reads them.
+    private mutating func history(upTo minute: Int) -> ConsumptionHistory {
+        let complete = min(buckets.count, (origin / 60 + minute).floorDivided(by: 5) - firstBucket)
+        while completeBuckets.count < complete { completeBuckets.append(Int(buckets[completeBuckets.count].rounded())) }
+        let window = Int(settings.historyWindow.components.seconds / 300)
+        let first = max(0, complete - window)
+        let counts = Array(completeBuckets[first..<max(first, complete)])
+        return ConsumptionHistory(bucket: .seconds(300), start: Date(timeIntervalSince1970: Double((firstBucket + first) * 300)), counts: counts)
+    }
+
+    /// Assignments recorded since `decision`'s forecast was made, or in the last `within` minutes of that.
+    private func demandSince(_ decision: SizingDecision, minute: Int, within: Int? = nil) -> Int {
+        guard let madeAt = decision.demandForecast?.madeAt else { return 0 }
+        let made = (Int(madeAt.timeIntervalSince1970) - origin) / 60
+        let from = max(0, min(minute, max(made, within.map { minute - $0 } ?? made)))
+        return Int((recordedPrefix[minute] - recordedPrefix[from]).rounded())
+    }
+}
+
+extension Int {
+    /// Division that rounds towards minus infinity, for times before 1970 too.
+    func floorDivided(by divisor: Int) -> Int {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
+    }
+}
+
+/// A replay that cannot run: the message says why.
+public struct ReplayError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
