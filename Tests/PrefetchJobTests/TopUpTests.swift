@@ -23,6 +23,11 @@ struct TopUpTests {
             #expect(try await harness.runs == runs)
             #expect(harness.issueCalls == calls)
             #expect(JobResult.refill(answer).json().contains("\"status\":\"not_needed\""))
+            // Its line carries the pool's metrics, as the status run it replaces in the template did.
+            let line = harness.job.line(for: .refill(answer))
+            for metric in ["\"AvailablePairs\":1000", "\"LowWatermark\":400", "\"PoolTarget\":1000", "\"FallbacksLastHour\":0"] {
+                #expect(line.contains(metric), "\(line)")
+            }
         }
     }
 

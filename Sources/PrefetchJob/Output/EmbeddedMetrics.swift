@@ -73,6 +73,7 @@ extension JobResult {
             metrics.poolTarget = summary.target
             metrics.lowWatermark = summary.lowWatermark
             metrics.coverHours = summary.coverHours
+            metrics.fallbacksLastHour = summary.fallbacksLastHour
             // A replay did nothing now; counting its pairs again would double the metric.
             metrics.pairsInserted = summary.replayed || summary.dryRun ? 0 : summary.pairsInserted
             metrics.expiredRemoved = summary.replayed ? 0 : summary.expiredRemoved

@@ -26,6 +26,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var coverHours: Double?
     /// How the target was chosen, with the forecast and the reasons.
     public var sizing: SizingDecision?
+    /// Cards that found the pool empty in the last hour (top-ups report it, for the metric).
+    public var fallbacksLastHour: Int?
     public var deficit: Int?
     public var plannedPairs: Int?
     public var batchesPlanned: Int

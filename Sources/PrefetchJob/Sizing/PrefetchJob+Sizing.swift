@@ -54,7 +54,7 @@ extension PrefetchJob {
         } else {
             decision = try await decideFromHistory(now: now, untilNextRefill: untilNext, logger: logger)
         }
-        return CurrentSizing(decision: decision, available: level.available, keyUsed: latest.keyUsed)
+        return CurrentSizing(decision: decision, available: level.available, fallbacksLastHour: level.fallbacksLastHour, keyUsed: latest.keyUsed)
     }
 
     /// Time to the next scheduled refill: the interval after the last one, or a whole interval
@@ -71,5 +71,7 @@ extension PrefetchJob {
 struct CurrentSizing: Sendable {
     var decision: SizingDecision
     var available: Int
+    /// Cards that found the pool empty in the last hour: the top-up publishes it every 5 minutes.
+    var fallbacksLastHour: Int
     var keyUsed: Bool
 }

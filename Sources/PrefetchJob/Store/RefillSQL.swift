@@ -54,12 +54,14 @@ enum RefillSQL {
     }
 
     /// Available pairs, and cards assigned (from the pool or TOME) since `since` and since
-    /// `recentSince`: a top-up's level check. Index range scans over at most two refill intervals.
+    /// `recentSince`, and fallbacks in the last hour (for the metric): a top-up's level check.
+    /// Index range scans over at most two refill intervals.
     static func levelAndDemand(since: Date, recentSince: Date) -> PostgresQuery {
         """
         SELECT (SELECT count(*) FROM token_pool WHERE \(unescaped: PairCondition.available)),
                (SELECT count(*) FROM token_assignment WHERE assigned_at >= \(since)),
-               (SELECT count(*) FROM token_assignment WHERE assigned_at >= \(recentSince))
+               (SELECT count(*) FROM token_assignment WHERE assigned_at >= \(recentSince)),
+               (SELECT count(*) FROM token_assignment WHERE source = 'tome' AND assigned_at > now() - INTERVAL '1 hour')
         """
     }
 

@@ -46,14 +46,14 @@ struct RefillStore: Sendable {
         return LatestSizing(decision: decision, lastScheduledStart: row.2, keyUsed: key != nil && row.3)
     }
 
-    /// Available pairs, and cards assigned since `since` and since `recentSince`; one statement.
-    func levelAndDemand(since: Date, recentSince: Date) async throws(DatabaseError) -> (available: Int, demandSince: Int, recent: Int) {
+    /// Available pairs, cards assigned since `since` and since `recentSince`, and fallbacks in the last hour; one statement.
+    func levelAndDemand(since: Date, recentSince: Date) async throws(DatabaseError) -> (available: Int, demandSince: Int, recent: Int, fallbacksLastHour: Int) {
         try await retrying("count available pairs and recent assignments") {
             let query = RefillSQL.levelAndDemand(since: since, recentSince: recentSince)
-            for try await counts in try await client.query(query, logger: logger).decode((Int, Int, Int).self) {
+            for try await counts in try await client.query(query, logger: logger).decode((Int, Int, Int, Int).self) {
                 return counts
             }
-            return (0, 0, 0)
+            return (0, 0, 0, 0)
         }
     }
 
