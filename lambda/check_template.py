@@ -4,9 +4,9 @@
 The template is transformed with the SAM translator (aws-sam-translator, the library behind
 CloudFormation's AWS::Serverless transform, which runs when `sam deploy` creates its change set)
 after the local CodeUri is replaced by an s3:// URI, as `sam deploy` does when it uploads the zip. The checks then read the CloudFormation
-that comes out: the permissions SAM generates, the schedules, the secrets, the logging settings,
-the alarms. Every failure prints one `error:` line naming what is wrong and the script exits 1;
-each group of checks that passes prints one `ok:` line.
+that comes out: the permissions SAM generates, the schedules, the secrets, the pool settings, the
+logging settings, the alarms. Every failure prints one `error:` line naming what is wrong and the
+script exits 1; each group of checks that passes prints one `ok:` line.
 
     python3 lambda/check_template.py [--template FILE] [--repo-root DIR]
 
@@ -29,15 +29,30 @@ from samtranslator.translator.transform import transform
 FUNCTION = "PrefetchFunction"
 ZIP_PATH = os.path.join(".build", "lambda", "tome-prefetch.zip")
 SCHEDULES = {
-    # schedule name: (expression, the event's action)
-    "tome-prefetch-hourly": ("rate(1 hour)", "refill"),
-    "tome-prefetch-pool-metrics": ("rate(5 minutes)", "status"),
+    # schedule name: (expression, the event's action, its "trigger" (None: the event has none),
+    #                 (MaximumRetryAttempts, MaximumEventAgeInSeconds))
+    "tome-prefetch-hourly": ("rate(1 hour)", "refill", "scheduled", (2, 3600)),
+    # A firing older than the next one is not worth delivering.
+    "tome-prefetch-top-up": ("rate(5 minutes)", "top-up", None, (2, 300)),
 }
+# Actions whose scheduled runs are keyed scheduler:<schedule ARN>@<scheduled time>, the same in every
+# retry of one firing and different for the two schedules when they fire at the same time.
+KEYED_ACTIONS = {"refill", "top-up"}
 SCHEDULER_PLACEHOLDERS = {
     "<aws.scheduler.scheduled-time>": "2024-03-22T18:00:00Z",
-    "<aws.scheduler.schedule-arn>": "arn:aws:scheduler:us-east-1:123456789012:schedule/default/tome-prefetch-hourly",
+    "<aws.scheduler.schedule-arn>": "arn:aws:scheduler:us-east-1:123456789012:schedule/default/{name}",
     "<aws.scheduler.execution-id>": "d32c5kddcf5bb8c3",
     "<aws.scheduler.attempt-number>": "1",
+}
+# Environment variable: (the parameter it is, that parameter's Default, and its AllowedValues or
+# the range the job accepts, which the parameter's MinValue and MaxValue must keep within).
+POOL_SETTINGS = {
+    "POOL_TARGET": ("PoolTarget", 10000, (0, 50_000_000)),
+    "POOL_SIZING": ("PoolSizing", "forecast", ["forecast", "static"]),
+    "POOL_COVER_HOURS": ("PoolCoverHours", 4, (0, 168)),
+    "POOL_HISTORY_DAYS": ("PoolHistoryDays", 28, (1, 90)),
+    "POOL_TARGET_MIN": ("PoolTargetMin", 0, (0, 50_000_000)),
+    "POOL_TARGET_MAX": ("PoolTargetMax", 1000000, (0, 50_000_000)),
 }
 # Values for the parameters that have no default, as a deployment would pass them.
 SAMPLE_PARAMETERS = {
@@ -335,18 +350,25 @@ def check_schedules(report, output):
     for name, schedule in sorted(schedules.items(), key=lambda item: str(item[0])):
         properties = schedule["Properties"]
         target = properties.get("Target", {})
-        expression, action = SCHEDULES.get(name, (None, None))
+        expression, action, trigger, (retries, max_age) = SCHEDULES.get(name, (None, None, None, (None, None)))
         if expression:
             report.check(properties.get("ScheduleExpression") == expression,
                          f"{name} runs {properties.get('ScheduleExpression')}, expected {expression}")
+            window = properties.get("FlexibleTimeWindow", {}).get("Mode")
+            report.check(window == "OFF", f"{name}'s FlexibleTimeWindow is {show(window)}, expected OFF")
         report.check(target.get("Arn") == function, f"{name} does not invoke {FUNCTION}")
         report.check(target.get("DeadLetterConfig", {}).get("Arn") == dead_letter,
                      f"{name}'s dead-letter queue is {show(target.get('DeadLetterConfig'))}, "
                      "not SchedulerDeadLetterQueue")
         retry = target.get("RetryPolicy", {})
-        report.check(retry.get("MaximumRetryAttempts", 0) >= 1 and "MaximumEventAgeInSeconds" in retry,
-                     f"{name} has no retry policy (MaximumRetryAttempts, MaximumEventAgeInSeconds)")
-        check_input(report, name, target.get("Input"), action)
+        if report.check(retry.get("MaximumRetryAttempts", 0) >= 1 and "MaximumEventAgeInSeconds" in retry,
+                        f"{name} has no retry policy (MaximumRetryAttempts, MaximumEventAgeInSeconds)") and expression:
+            got = (retry.get("MaximumRetryAttempts"), retry.get("MaximumEventAgeInSeconds"))
+            report.check(got == (retries, max_age),
+                         f"{name}'s retry policy is {got[0]} retries within {got[1]} s, "
+                         f"expected {retries} within {max_age} s")
+        if expression:
+            check_input(report, name, target.get("Input"), action, trigger)
         role = target.get("RoleArn")
         role = resources.get(role["Fn::GetAtt"][0]) if isinstance(role, dict) and "Fn::GetAtt" in role else None
         if report.check(role is not None, f"{name}'s role is not generated from the template"):
@@ -358,10 +380,11 @@ def check_schedules(report, output):
                 "SchedulerDeadLetterQueue and the roles' permissions")
 
 
-def check_input(report, name, text, action):
+def check_input(report, name, text, action, trigger):
     if not report.check(isinstance(text, str), f"{name} has no Input text"):
         return
-    for placeholder, sample in SCHEDULER_PLACEHOLDERS.items():
+    samples = {placeholder: sample.format(name=name) for placeholder, sample in SCHEDULER_PLACEHOLDERS.items()}
+    for placeholder, sample in samples.items():
         text = text.replace(placeholder, sample)
     unknown = re.findall(r"<aws\.[^>]*>", text)
     report.check(not unknown, f"{name}'s Input has placeholders the scheduler does not fill in: {', '.join(unknown)}")
@@ -374,10 +397,17 @@ def check_input(report, name, text, action):
         return
     report.check(event.get("action") == action, f"{name}'s Input has action {event.get('action')!r}, "
                                                  f"expected {action!r}")
-    if action == "refill":
-        report.check(SCHEDULER_PLACEHOLDERS["<aws.scheduler.scheduled-time>"] in event.values(),
-                     f"{name}'s Input does not carry <aws.scheduler.scheduled-time>, which gives the retries "
-                     "of one firing one idempotency key")
+    report.check(event.get("trigger") == trigger,
+                 f"{name}'s Input has trigger {event.get('trigger')!r}, expected "
+                 + ("none" if trigger is None else repr(trigger)))
+    if action in KEYED_ACTIONS:
+        for field, placeholder, why in (
+                ("scheduledTime", "<aws.scheduler.scheduled-time>",
+                 "which gives the retries of one firing one idempotency key"),
+                ("scheduleArn", "<aws.scheduler.schedule-arn>",
+                 "which keeps the idempotency keys of the two schedules apart when they fire at the same time")):
+            report.check(event.get(field) == samples[placeholder],
+                         f"{name}'s Input does not carry {placeholder} as {field!r}, {why}")
 
 
 def check_secrets(report, template, output):
@@ -439,6 +469,38 @@ def check_secret_grants(report, role):
     for arn in role["Properties"].get("ManagedPolicyArns", []):
         report.check(arn in MANAGED_POLICIES.values(),
                      f"managed policy {show(arn)} is attached; it may grant access to other secrets")
+
+
+def check_pool_settings(report, template, output):
+    report.start("pool settings")
+    variables = output["Resources"][FUNCTION]["Properties"].get("Environment", {}).get("Variables", {})
+    parameters = template.get("Parameters", {})
+    for variable, (name, default, allowed) in POOL_SETTINGS.items():
+        report.check(variables.get(variable) == {"Ref": name},
+                     f"environment variable {variable} is {show(variables.get(variable))}, "
+                     f"expected the {name} parameter")
+        parameter = parameters.get(name)
+        if not report.check(isinstance(parameter, dict), f"there is no {name} parameter for {variable}"):
+            continue
+        report.check(str(parameter.get("Default")) == str(default),
+                     f"{name} defaults to {show(parameter.get('Default'))}, expected {show(default)} "
+                     f"(the job's own default for {variable})")
+        if isinstance(allowed, list):
+            report.check(parameter.get("AllowedValues") == allowed,
+                         f"{name} allows {show(parameter.get('AllowedValues'))}, expected {show(allowed)}")
+        else:
+            low, high = allowed
+            bounds = (parameter.get("MinValue"), parameter.get("MaxValue"))
+            try:
+                within = low <= float(bounds[0]) <= float(bounds[1]) <= high
+            except (TypeError, ValueError):
+                within = False
+            report.check(parameter.get("Type") == "Number" and within,
+                         f"{name} is a {parameter.get('Type')} from {bounds[0]} to {bounds[1]}; the job accepts "
+                         f"{variable} from {low} to {high}, so a Number parameter with MinValue and MaxValue "
+                         "within that range lets CloudFormation refuse what the job would")
+    report.done(f"{', '.join(POOL_SETTINGS)} are passed from their parameters, with the job's defaults "
+                "and values it accepts")
 
 
 def check_runtime(report, template, output):
@@ -570,6 +632,7 @@ def main():
             check_invocation_failures(report, output)
             check_schedules(report, output)
             check_secrets(report, template, output)
+            check_pool_settings(report, template, output)
             check_runtime(report, template, output)
             check_alarms(report, output)
             check_outputs(report, output)
