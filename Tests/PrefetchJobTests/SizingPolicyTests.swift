@@ -206,4 +206,24 @@ struct SizingPolicyTests {
         #expect(text.contains("margin for forecast errors"))
         #expect(text.contains("4.0 h of TOME outage cover"))
     }
+
+    @Test func theEmptyStartOfTheHistoryWindowIsNoHistoryNotQuietWeeks() {
+        // The job reads a 28-day window; a pool two weeks old has zeros before its first card.
+        let rate: (Int) -> Double = { Self.daily($0, peak: 200) }
+        let (twoWeeks, now) = Self.history(days: 14 + 16.0 / 24, rate: rate)
+        let padded = ConsumptionHistory(
+            bucket: twoWeeks.bucket, start: twoWeeks.start.addingTimeInterval(-14 * 86_400),
+            counts: Array(repeating: 0, count: 14 * 288) + twoWeeks.counts
+        )
+        let decision = policy.decide(history: padded, now: now, untilNextRefill: .seconds(3_600))
+        // The same decision as from the two weeks alone (but for the smoothing of the first bucket).
+        let unpadded = policy.decide(history: twoWeeks, now: now, untilNextRefill: .seconds(3_600))
+        #expect(decision.method == .weekly && abs(decision.target - unpadded.target) <= unpadded.target / 1_000)
+        let ahead = Self.demandAhead(from: twoWeeks.counts.count, hours: decision.horizonHours, rate: rate)
+        #expect(Double(decision.forecast) > ahead * 0.9 && Double(decision.forecast) < ahead * 1.1, "forecast \(decision.forecast), demand \(ahead)")
+        // Two days of cards in the same window: the daily method, not four weeks of silence.
+        let (twoDays, soon) = Self.history(days: 2.5, rate: rate)
+        let young = ConsumptionHistory(bucket: twoDays.bucket, start: twoDays.start.addingTimeInterval(-20 * 86_400), counts: Array(repeating: 0, count: 20 * 288) + twoDays.counts)
+        #expect(policy.decide(history: young, now: soon, untilNextRefill: .seconds(3_600)).method == .daily)
+    }
 }

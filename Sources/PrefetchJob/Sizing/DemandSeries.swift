@@ -14,6 +14,9 @@ struct DemandSeries {
     private let smoothedPrefix: [Double]
     /// Buckets visible to this view: what had been seen at its "now".
     let end: Int
+    /// The first bucket with an assignment: the history read from the database is a fixed window
+    /// with zeros before the first card, and those zeros are no history, not a quiet week.
+    let start: Int
     let bucketSeconds: Double
     let method: SizingPolicy.Method
     /// The recent level against the seasonal reference (1 without a season).
@@ -51,18 +54,28 @@ struct DemandSeries {
         self.init(prefix: prefix, smoothedPrefix: smoothedPrefix, end: count, bucketSeconds: max(1, bucketSeconds))
     }
 
-    private init(prefix: [Double], smoothedPrefix: [Double], end: Int, bucketSeconds: Double) {
+    private init(prefix: [Double], smoothedPrefix: [Double], end: Int, bucketSeconds: Double, start: Int? = nil) {
         self.prefix = prefix
         self.smoothedPrefix = smoothedPrefix
         self.end = end
+        // Binary search for the first bucket with demand: the prefix sums only grow.
+        self.start = start ?? {
+            var low = 0
+            var high = end
+            while low < high {
+                let middle = (low + high) / 2
+                if prefix[middle + 1] > 0 { high = middle } else { low = middle + 1 }
+            }
+            return low
+        }()
         self.bucketSeconds = bucketSeconds
         let perHour = max(1, Int(3_600 / bucketSeconds))
         let perDay = max(1, Int(86_400 / bucketSeconds))
         if prefix[end] <= 0 {
             method = .coldStart
-        } else if end >= perDay * 8 {
+        } else if end - self.start >= perDay * 8 {
             method = .weekly
-        } else if end >= perDay + perHour {
+        } else if end - self.start >= perDay + perHour {
             method = .daily
         } else {
             method = .recentRate
@@ -72,7 +85,8 @@ struct DemandSeries {
 
     /// The series as it was when only the first `end` buckets had been seen.
     func truncated(to end: Int) -> DemandSeries {
-        DemandSeries(prefix: prefix, smoothedPrefix: smoothedPrefix, end: max(0, min(end, self.end)), bucketSeconds: bucketSeconds)
+        let end = max(start, min(end, self.end))
+        return DemandSeries(prefix: prefix, smoothedPrefix: smoothedPrefix, end: end, bucketSeconds: bucketSeconds, start: start)
     }
 
     var perHour: Int { max(1, Int(3_600 / bucketSeconds)) }
@@ -107,7 +121,7 @@ struct DemandSeries {
     /// a surge raises the target now, not next week. Both the last hour and its last quarter
     /// must run above, so a burst that is already over does not inflate the next five hours.
     func surgeFactor() -> Double {
-        let window = min(perHour, end)
+        let window = min(perHour, end - start)
         guard window > 0 else { return 1 }
         let actual = actual((end - window)..<end)
         let quarter = max(1, window / 4)
@@ -134,7 +148,7 @@ struct DemandSeries {
         var errors: [Double] = []
         for hour in 0..<72 {
             let madeAt = end - horizon - hour * perHour
-            guard madeAt > perHour else { break }
+            guard madeAt > start + perHour else { break }
             let before = truncated(to: madeAt)
             guard before.method != .coldStart else { continue }
             let predicted = before.forecast(buckets: horizon, surge: before.surgeFactor())
@@ -158,10 +172,10 @@ struct DemandSeries {
         case .recentRate, .coldStart, .static: return 1
         }
         // Only buckets with an earlier period to compare with: the first day has no yesterday.
-        let start = max(end - window, period)
-        guard start < end else { return 1 }
-        let actual = actual(start..<end)
-        let expected = referenceSum(start..<end)
+        let first = max(end - window, start + period)
+        guard first < end else { return 1 }
+        let actual = actual(first..<end)
+        let expected = referenceSum(first..<end)
         guard expected > 0 else { return 1 }
         return max(0.5, min(3, actual / expected))
     }
@@ -174,26 +188,26 @@ struct DemandSeries {
         case .weekly: return seasonalSum(range, period: perWeek, periods: 4)
         case .daily: return seasonalSum(range, period: perDay, periods: 6)
         case .recentRate:
-            let window = min(perHour, end)
+            let window = min(perHour, end - start)
             return actual((end - window)..<end) / Double(max(1, window)) * Double(range.count)
         case .coldStart, .static: return 0
         }
     }
 
     /// Which earlier periods a bucket can look back to changes only where `index - k × period`
-    /// crosses 0 or `end`: the range is cut there, and each piece is summed from the prefix sums.
+    /// crosses `start` or `end`: the range is cut there, and each piece is summed from the prefix sums.
     private func seasonalSum(_ range: Range<Int>, period: Int, periods: Int) -> Double {
         if range.count == 1 { return seasonal(at: range.lowerBound, period: period, periods: periods) }
         var cuts = [range.lowerBound, range.upperBound]
         for k in 1...periods {
-            for cut in [k * period, end + k * period] where cut > range.lowerBound && cut < range.upperBound { cuts.append(cut) }
+            for cut in [start + k * period, end + k * period] where cut > range.lowerBound && cut < range.upperBound { cuts.append(cut) }
         }
         cuts.sort()
         var total = 0.0
         for (low, high) in zip(cuts, cuts.dropFirst()) where high > low {
             var sum = 0.0
             var found = 0
-            for k in 1...periods where low - k * period >= 0 && low - k * period < end {
+            for k in 1...periods where low - k * period >= start && low - k * period < end {
                 sum += smoothedPrefix[high - k * period] - smoothedPrefix[low - k * period]
                 found += 1
             }
@@ -206,7 +220,7 @@ struct DemandSeries {
     private func seasonal(at index: Int, period: Int, periods: Int) -> Double {
         var sum = 0.0
         var found = 0
-        for k in 1...periods where index - k * period >= 0 && index - k * period < end {
+        for k in 1...periods where index - k * period >= start && index - k * period < end {
             let past = index - k * period
             sum += smoothedPrefix[past + 1] - smoothedPrefix[past]
             found += 1
