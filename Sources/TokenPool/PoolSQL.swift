@@ -36,6 +36,34 @@ enum PoolSQL {
         """
     }
 
+    /// The claim as the head of one statement that also writes the caller's row
+    /// (`PooledInsert.insertSQL`, which reads the pair from `pooled_pair`).
+    ///
+    /// Why this shape: data-modifying CTEs run in the statement's one implicit transaction, so
+    /// the pair leaves the pool, lands in the assignments and in the caller's row together, or
+    /// not at all. The two scalar subqueries are the upward claim and its wrap-around;
+    /// `COALESCE` evaluates the second only when the first found nothing, so the wrap costs no
+    /// extra round trip either.
+    static func claim(into insertSQL: String, skipWhen: String?) -> String {
+        let available = "\(PairCondition.available) ORDER BY claim_key LIMIT 1 FOR UPDATE SKIP LOCKED"
+        return """
+            WITH claimed AS (
+                DELETE FROM token_pool
+                WHERE ns1_token = COALESCE(
+                        (SELECT ns1_token FROM token_pool WHERE claim_key >= $2 AND \(available)),
+                        (SELECT ns1_token FROM token_pool WHERE claim_key < $2 AND \(available)))
+                    AND NOT (\(skipWhen ?? "false"))
+                RETURNING ns1_token, ns2_token, run_id, batch_no
+            ),
+            pooled_pair AS (
+                INSERT INTO token_assignment (ns2_token, ns1_token, card_id, source, run_id, batch_no)
+                SELECT ns2_token, ns1_token, $1, 'pool', run_id, batch_no FROM claimed
+                RETURNING ns1_token, ns2_token
+            )
+            \(insertSQL)
+            """
+    }
+
     static func recordMinted(cardId: String, pair: (ns1: String, ns2: String)) -> PostgresQuery {
         """
         INSERT INTO token_assignment (ns2_token, ns1_token, card_id, source)

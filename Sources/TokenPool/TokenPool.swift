@@ -30,7 +30,7 @@ public struct TokenPool: Sendable {
     /// One round trip when the pool has pairs. When it is empty, a pair is minted in TOME
     /// (NS1 issue, NS2 tokenize) and recorded the same way with source `tome`.
     public func reserve(cardId: String, on connection: PostgresConnection) async throws -> Reservation {
-        let startKey = Int64.random(in: 0..<9_000_000_000_000_000_000)
+        let startKey = Self.randomStartKey()
         // Upward from the random key first; only when nothing is above it (rare) wrap around.
         var pair = try await claim(cardId: cardId, startKey: startKey, upward: true, on: connection)
         if pair == nil {
@@ -77,6 +77,11 @@ public struct TokenPool: Sendable {
         return try await withDatabaseRetry(operation: "read pool statistics", retryConnectionErrors: true, logger: logger) {
             try await PoolStatisticsReader(client: database, logger: logger).statistics()
         }
+    }
+
+    /// Where a claim starts looking: uniform over the range `token_pool.claim_key` is drawn from.
+    static func randomStartKey() -> Int64 {
+        Int64.random(in: 0..<9_000_000_000_000_000_000)
     }
 
     private func claim(cardId: String, startKey: Int64, upward: Bool, on connection: PostgresConnection) async throws -> TokenPair? {

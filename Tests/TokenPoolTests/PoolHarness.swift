@@ -31,6 +31,11 @@ struct PoolHarness: Sendable {
         return 0
     }
 
+    func string(_ sql: String) async throws -> String {
+        for try await value in try await database.query(PostgresQuery(unsafeSQL: sql)).decode(String.self) { return value }
+        throw NoRow(sql: sql)
+    }
+
     /// Reserves one pair for `cardId` in a transaction of its own. Twice the production attempts:
     /// 32 serializable reservers on a two-core machine that runs every other suite at the same
     /// time once exhausted ten (1 in about 15 full runs); what is under test is that no pair is
@@ -61,4 +66,9 @@ func withPool<Result: Sendable>(
             }
         }
     }
+}
+
+struct NoRow: Error, CustomStringConvertible {
+    let sql: String
+    var description: String { "no row for: \(sql)" }
 }

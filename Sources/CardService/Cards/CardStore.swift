@@ -19,13 +19,26 @@ struct CardStore: Sendable {
     let logger: Logger
 
     /// The card and whether it was created now (false: an earlier request with the same key made it).
+    ///
+    /// A pool with a pair makes the card in one statement (`TokenPool.insertWithPooledPair`):
+    /// one round trip. An empty pool, or a key that already has a card, takes the two-step path.
     func create(_ request: CreateCardRequest, idempotencyKey: String?) async throws -> (card: Card, created: Bool) {
-        if let idempotencyKey, let existing = try await existing(idempotencyKey: idempotencyKey, request: request) {
-            return (existing, false)
-        }
         // Chosen once, outside the retries: a retried transaction asks TOME (on fallback) with the
         // same card id, so it gets the same tokens back instead of minting new ones.
         let cardId = "card_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        if !direct {
+            do {
+                if let card = try await createFromPool(request, cardId: cardId, idempotencyKey: idempotencyKey) {
+                    return (card, true)
+                }
+            } catch let error as DatabaseError where error.sqlState == "23505" && idempotencyKey != nil {
+                // A concurrent request with the same key made its card first; ours was undone.
+                return try await winner(of: request, idempotencyKey: idempotencyKey)
+            }
+        }
+        if let idempotencyKey, let existing = try await existing(idempotencyKey: idempotencyKey, request: request) {
+            return (existing, false)
+        }
         let pool = pool
         let database = database
         let logger = logger
@@ -57,13 +70,32 @@ struct CardStore: Sendable {
             }
             }
         } catch is IdempotencyRace {
-            if let idempotencyKey, let existing = try await existing(idempotencyKey: idempotencyKey, request: request) {
-                return (existing, false)
-            }
-            throw APIError.unavailable("a concurrent request with this Idempotency-Key did not finish; retry")
+            return try await winner(of: request, idempotencyKey: idempotencyKey)
         }
         if let card { return (card, true) }
         throw APIError(.internalServerError, code: "internal", message: "internal error")
+    }
+
+    /// The pool path in one statement; nil when it claimed nothing (and wrote nothing).
+    /// Retried only on a serialization failure: the statement is atomic, so a failed attempt
+    /// left nothing behind, while after a broken connection it may have committed a card.
+    private func createFromPool(_ request: CreateCardRequest, cardId: String, idempotencyKey: String?) async throws -> Card? {
+        let insert = PooledCardInsert(
+            cardId: cardId, customerId: request.customerId, idempotencyKey: idempotencyKey,
+            fingerprint: idempotencyKey == nil ? nil : request.fingerprint
+        )
+        let pool = pool
+        return try await withDatabaseRetry(operation: "create a card", logger: logger) {
+            try await pool.insertWithPooledPair(insert).first
+        }
+    }
+
+    /// The card of the request that won a race on `idempotencyKey`, once ours was undone.
+    private func winner(of request: CreateCardRequest, idempotencyKey: String?) async throws -> (card: Card, created: Bool) {
+        if let idempotencyKey, let existing = try await existing(idempotencyKey: idempotencyKey, request: request) {
+            return (existing, false)
+        }
+        throw APIError.unavailable("a concurrent request with this Idempotency-Key did not finish; retry")
     }
 
     func find(cardId: String) async throws -> Card? {
