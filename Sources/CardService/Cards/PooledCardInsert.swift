@@ -1,5 +1,5 @@
-import PostgresNIO
-import TokenPool
+public import PostgresNIO
+public import TokenPool
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -12,28 +12,28 @@ import Foundation
 /// No `ON CONFLICT` here: a second request with the same Idempotency-Key that got past the
 /// skip condition (both ran at once) must fail with a unique violation, which undoes its claim,
 /// so the loser's pair stays in the pool. The card store then answers with the winner's card.
-struct PooledCardInsert: PooledInsert {
-    static let insertSQL = """
+public struct PooledCardInsert: PooledInsert {
+    public static let insertSQL = """
         INSERT INTO card (card_id, customer_id, ns1_token, ns2_token, token_source, idempotency_key, request_hash)
         SELECT $1, $3, ns1_token, ns2_token, 'pool', $4, $5 FROM pooled_pair
         RETURNING ns1_token, ns2_token, created_at
         """
 
     /// A key that already has a card claims nothing: the store reads that card instead.
-    static let skipClaimWhen: String? = "EXISTS (SELECT 1 FROM card WHERE idempotency_key = $4)"
+    public static let skipClaimWhen: String? = "EXISTS (SELECT 1 FROM card WHERE idempotency_key = $4)"
 
-    let cardId: String
+    public let cardId: String
     let customerId: String
     let idempotencyKey: String?
     let fingerprint: String?
 
-    func appendBindings(to bindings: inout PostgresBindings) throws {
+    public func appendBindings(to bindings: inout PostgresBindings) throws {
         bindings.append(customerId)
         bindings.append(idempotencyKey)
         bindings.append(fingerprint)
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> Card {
+    public func decodeRow(_ row: PostgresRow) throws -> Card {
         let (ns1, ns2, createdAt) = try row.decode((String, String, Date).self)
         return Card(cardId: cardId, customerId: customerId, ns1Token: ns1, ns2Token: ns2, tokenSource: "pool", createdAt: createdAt)
     }
