@@ -157,6 +157,7 @@ let package = Package(
         .executableTarget(
             name: "tome-bench",
             dependencies: [
+                "CardService",
                 "ProcessConfiguration",
                 "PoolDatabase",
                 "TOMEClient",
@@ -164,6 +165,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strictSettings
         ),

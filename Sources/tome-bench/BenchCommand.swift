@@ -13,12 +13,13 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tome-bench",
         abstract: "Benchmark helpers for scripts/bench.",
-        subcommands: [ReserveBench.self]
+        subcommands: [ReserveBench.self, OpenLoopBench.self, PgbenchScript.self]
     )
 }
 
-/// Reservations through the `TokenPool` library, in the transaction shape pgbench replays:
-/// BEGIN, the claim statement, COMMIT; `clients` loops at once for `seconds`.
+/// Reservations through the `TokenPool` library, `clients` loops at once for `seconds`, in one of
+/// two shapes pgbench replays: `transaction` (BEGIN, `reserve(cardId:on:)`, COMMIT, for callers
+/// that compose their own transaction) or `statement` (`insertWithPooledPair`, one round trip).
 struct ReserveBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reserve",
@@ -28,6 +29,7 @@ struct ReserveBench: AsyncParsableCommand {
     @Option(help: "Concurrent reservers.") var clients = 16
     @Option(help: "Measured seconds.") var seconds = 5.0
     @Option(help: "Unmeasured seconds first, to warm connections and caches.") var warmup = 1.0
+    @Option(help: "transaction (BEGIN, the claim, COMMIT) or statement (one statement).") var shape = Shape.transaction
     @Option(help: "Write every committed reservation to this file (card id, NS1, NS2; tab-separated).") var record: String?
 
     func run() async throws {
@@ -40,12 +42,14 @@ struct ReserveBench: AsyncParsableCommand {
         let warmup = Duration.milliseconds(Int64(warmup * 1000))
         let measured = Duration.milliseconds(Int64(seconds * 1000))
         let record = try record.map { try ReservationRecord(path: $0) }
+        let shape = shape
         let result = try await PostgresClient.withClient(database, logger: logger) { client in
             // TOME is never reached: the pool is filled before, and a fallback would fail loudly.
             try await HTTPTOMEClient.withClient(configuration: .init(baseURL: "http://127.0.0.1:1", retry: .none)) { tome in
                 let pool = TokenPool(database: client, dual: DualNamespaceClient(tome: tome), logger: logger)
                 return try await Self.measure(
-                    pool: pool, client: client, clients: clients, warmup: warmup, measured: measured, record: record, logger: logger
+                    pool: pool, client: client, shape: shape, clients: clients, warmup: warmup, measured: measured, record: record,
+                    logger: logger
                 )
             }
         }
@@ -53,7 +57,7 @@ struct ReserveBench: AsyncParsableCommand {
     }
 
     static func measure(
-        pool: TokenPool, client: PostgresClient, clients: Int, warmup: Duration, measured: Duration,
+        pool: TokenPool, client: PostgresClient, shape: Shape, clients: Int, warmup: Duration, measured: Duration,
         record: ReservationRecord?, logger: Logger
     ) async throws -> String {
         let start = ContinuousClock.now
@@ -65,21 +69,9 @@ struct ReserveBench: AsyncParsableCommand {
                 // the comparison is then the transaction itself, not the pool's lease per call.
                 group.addTask {
                     try await client.withConnection { connection in
-                        var mine: [Duration] = []
-                        mine.reserveCapacity(100_000)
-                        var count = 0
-                        while ContinuousClock.now < end {
-                            count += 1
-                            let cardId = "bench-\(worker)-\(count)-\(UInt32.random(in: 0...UInt32.max))"
-                            let began = ContinuousClock.now
-                            let reservation = try await connection.withTransaction(logger: logger) { transaction in
-                                try await pool.reserve(cardId: cardId, on: transaction)
-                            }
-                            guard reservation.source == .pool else { throw ValidationError("the pool ran dry; fill it larger") }
-                            record?.append(cardId: cardId, pair: reservation.pair)
-                            if began >= measureFrom { mine.append(.now - began) }
-                        }
-                        return mine
+                        let loop = ReserverLoop(
+                            pool: pool, shape: shape, worker: worker, measureFrom: measureFrom, end: end, record: record, logger: logger)
+                        return try await loop.run(on: connection)
                     }
                 }
             }
@@ -98,6 +90,11 @@ struct ReserveBench: AsyncParsableCommand {
             {"clients": \(clients), "reservations": \(sorted.count), "per_second": \(round1(perSecond)), \
             "p50_ms": \(round3(percentile(0.5))), "p99_ms": \(round3(percentile(0.99))), "p999_ms": \(round3(percentile(0.999)))}
             """
+    }
+
+    enum Shape: String, ExpressibleByArgument, Sendable {
+        case transaction
+        case statement
     }
 
     static func milliseconds(_ duration: Duration) -> Double {
