@@ -42,7 +42,7 @@ extension PrefetchJob {
             target: plan.target,
             lowWatermark: sizing.lowWatermark,
             deficit: plan.deficit,
-            coverHours: sizing.hoursCovered(by: pool.available, at: sizing.decidedAt).map { ($0 * 100).rounded() / 100 },
+            coverHours: sizing.hoursCovered(by: pool.available, at: sizing.decidedAt),
             sizing: sizing,
             hoursUntilEmpty: pool.hoursUntilEmpty,
             schemaVersion: try await Schema.currentVersion(database, logger: logger),

@@ -111,7 +111,7 @@ extension RunSummary {
     mutating func describe(_ sizing: SizingDecision, poolAfter: Int) {
         self.sizing = sizing
         lowWatermark = sizing.lowWatermark
-        coverHours = sizing.hoursCovered(by: poolAfter, at: sizing.decidedAt).map { ($0 * 100).rounded() / 100 }
+        coverHours = sizing.hoursCovered(by: poolAfter, at: sizing.decidedAt)
     }
 
     /// The stored status of a finished run; dry runs and held leases are never stored.

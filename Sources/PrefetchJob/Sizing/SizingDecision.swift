@@ -53,12 +53,12 @@ public struct SizingDecision: Sendable, Equatable, Codable {
         clamp.map { "; clamped to POOL_TARGET_\($0.uppercased())" } ?? ""
     }
 
-    /// How many hours `available` pairs last at the forecast demand (surge included) from `now`;
-    /// nil without a forecast or beyond its span.
+    /// How many hours `available` pairs last at the forecast demand (surge included) from `now`,
+    /// to two decimals as every report prints it; nil without a forecast or beyond its span.
     public func hoursCovered(by available: Int, at now: Date) -> Double? {
         guard let demandForecast else { return nil }
         let from = max(0, now.timeIntervalSince(demandForecast.madeAt) / 3_600)
-        return demandForecast.hoursUntilUsed(Double(available), fromHour: from, surge: surgeFactor)
+        return demandForecast.hoursUntilUsed(Double(available), fromHour: from, surge: surgeFactor).map { ($0 * 100).rounded() / 100 }
     }
 
     static func hours(_ value: Double) -> String { String(format: "%.1f h", value) }
