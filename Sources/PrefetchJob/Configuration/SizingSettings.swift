@@ -19,6 +19,15 @@ extension PrefetchJob {
 
         public init() {}
 
+        /// Time to the next refill of a schedule `every` interval, `since` seconds after the last one
+        /// was scheduled to start: the rest of the interval, or a whole interval when none has run (a local run,
+        /// or the schedule just deployed). The job and its replay both ask this.
+        public static func untilNextRefill(every refillInterval: Duration, since: Double?) -> Duration {
+            let interval = Double(refillInterval.components.seconds)
+            guard let since, interval > 0 else { return refillInterval }
+            return .seconds(Int((interval - max(0, since).truncatingRemainder(dividingBy: interval)).rounded(.up)))
+        }
+
         /// The history window the forecast reads.
         public var historyWindow: Duration { .seconds(historyDays * 86_400) }
 

@@ -217,7 +217,7 @@ private struct Replay {
             decision = policy.decide(history: history(upTo: minute), now: now, untilNextRefill: interval)
         } else {
             let clock = origin / 60 + minute
-            let untilNext = Duration.seconds((Int(interval.components.seconds / 60) - clock % Int(interval.components.seconds / 60)) * 60)
+            let untilNext = PrefetchJob.SizingSettings.untilNextRefill(every: interval, since: Double(clock % Int(interval.components.seconds / 60) * 60))
             let since = latest.map { demandSince($0, minute: minute) } ?? 0
             if let latest, !policy.needsHistory(latest, demandSince: since, now: now, maxAge: interval * 2) {
                 let recent = demandSince(latest, minute: minute, within: 15)

@@ -57,13 +57,9 @@ extension PrefetchJob {
         return CurrentSizing(decision: decision, available: level.available, fallbacksLastHour: level.fallbacksLastHour, keyUsed: latest.keyUsed)
     }
 
-    /// Time to the next scheduled refill: the interval after the last one, or a whole interval
-    /// when none has run (a local run, or the schedule just deployed).
+    /// Time to the next scheduled refill after the one scheduled at `lastScheduledStart`.
     func untilNextRefill(lastScheduledStart: Date?, now: Date) -> Duration {
-        let interval = Double(configuration.sizing.refillInterval.components.seconds)
-        guard let last = lastScheduledStart, interval > 0 else { return configuration.sizing.refillInterval }
-        let since = max(0, now.timeIntervalSince(last)).truncatingRemainder(dividingBy: interval)
-        return .seconds(Int((interval - since).rounded(.up)))
+        SizingSettings.untilNextRefill(every: configuration.sizing.refillInterval, since: lastScheduledStart.map { now.timeIntervalSince($0) })
     }
 }
 
