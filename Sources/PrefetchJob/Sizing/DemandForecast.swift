@@ -44,6 +44,12 @@ public struct DemandForecast: Sendable, Equatable, Codable {
         max(0, min(1, (3 - hoursAhead) / 2))
     }
 
+    /// What demand `hoursAhead` is multiplied by while it runs `surge` times the forecast now:
+    /// the one place the surge's shape is applied (the forecast, the cover, the target).
+    static func surgeFactor(_ surge: Double, hoursAhead: Double) -> Double {
+        1 + (max(1, surge) - 1) * surgeWeight(hoursAhead: hoursAhead)
+    }
+
     /// Cards expected between `from` and `to` hours after `madeAt` while demand runs `surge` times
     /// the forecast now, the surge fading as `surgeWeight` says.
     public func cards(fromHour from: Double, toHour to: Double, surge: Double) -> Double {
@@ -53,8 +59,7 @@ public struct DemandForecast: Sendable, Equatable, Codable {
         var hour = from
         while hour < to {
             let next = min(to, hour + slice)
-            let factor = 1 + (surge - 1) * Self.surgeWeight(hoursAhead: (hour + next) / 2 - from)
-            total += cards(fromHour: hour, toHour: next) * factor
+            total += cards(fromHour: hour, toHour: next) * Self.surgeFactor(surge, hoursAhead: (hour + next) / 2 - from)
             hour = next
         }
         return total
@@ -67,7 +72,7 @@ public struct DemandForecast: Sendable, Equatable, Codable {
         var hour = max(0, from)
         let slice = 1.0 / 12
         while hour < Double(Self.spanHours) {
-            let demand = cards(fromHour: hour, toHour: hour + slice) * (1 + (max(1, surge) - 1) * Self.surgeWeight(hoursAhead: hour - from))
+            let demand = cards(fromHour: hour, toHour: hour + slice) * Self.surgeFactor(surge, hoursAhead: hour - from)
             if demand >= left {
                 return hour - from + (demand > 0 ? left / demand * slice : 0)
             }

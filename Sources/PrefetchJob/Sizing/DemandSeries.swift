@@ -104,8 +104,8 @@ struct DemandSeries {
     func forecast(buckets: Int, surge: Double = 1) -> Double {
         guard surge > 1 else { return referenceSum(end..<(end + max(0, buckets))) * level }
         return (0..<max(0, buckets)).reduce(0) { sum, offset in
-            let weight = DemandForecast.surgeWeight(hoursAhead: (Double(offset) + 0.5) / Double(perHour))
-            return sum + referenceSum((end + offset)..<(end + offset + 1)) * level * (1 + (surge - 1) * weight)
+            let factor = DemandForecast.surgeFactor(surge, hoursAhead: (Double(offset) + 0.5) / Double(perHour))
+            return sum + referenceSum((end + offset)..<(end + offset + 1)) * level * factor
         }
     }
 
