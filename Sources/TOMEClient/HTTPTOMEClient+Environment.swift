@@ -26,7 +26,7 @@ extension HTTPTOMEClient.Configuration {
             reader.problem("TOME_CLIENT_CERT_FILE and TOME_CLIENT_KEY_FILE must be set together for mutual TLS")
         }
         let connectMs = reader.integer("TOME_CONNECT_TIMEOUT_MS", default: 2000, in: 1...600_000)
-        let requestMs = reader.integer("TOME_REQUEST_TIMEOUT_MS", default: 5000, in: 1...600_000)
+        let requestTimeout = Self.requestTimeout(reader: &reader)
         let attempts = reader.integer("TOME_MAX_ATTEMPTS", default: 4, in: 1...20)
         let connections = reader.integer("TOME_MAX_CONNECTIONS", default: 16, in: 1...1024)
         try reader.finish()
@@ -39,9 +39,15 @@ extension HTTPTOMEClient.Configuration {
             authToken: authToken,
             tls: tls,
             connectTimeout: .milliseconds(connectMs),
-            requestTimeout: .milliseconds(requestMs),
+            requestTimeout: requestTimeout,
             retry: RetryPolicy(maxAttempts: attempts),
             maxConnections: connections
         )
+    }
+
+    /// `TOME_REQUEST_TIMEOUT_MS`, read in one place: the client's per-attempt timeout, and what
+    /// the pool sizing (and its replay) assume a refill's slowest batch can take.
+    public static func requestTimeout(reader: inout EnvironmentReader) -> Duration {
+        .milliseconds(reader.integer("TOME_REQUEST_TIMEOUT_MS", default: 5000, in: 1...600_000))
     }
 }

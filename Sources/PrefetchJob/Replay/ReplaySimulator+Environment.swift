@@ -1,4 +1,5 @@
 public import ProcessConfiguration
+import TOMEClient
 
 extension ReplaySimulator.Settings {
     /// The replay's settings from the job's own variables (`POOL_*`, `REFILL_MAX_PAIRS`,
@@ -7,7 +8,7 @@ extension ReplaySimulator.Settings {
     public init(environment: [String: String]) throws(ConfigurationError) {
         var reader = EnvironmentReader(environment)
         let shape = RefillShape(reader: &reader)
-        let timeout = Duration.milliseconds(reader.integer("TOME_REQUEST_TIMEOUT_MS", default: 5_000, in: 1...600_000))
+        let timeout = HTTPTOMEClient.Configuration.requestTimeout(reader: &reader)
         try reader.finish()
         let duration: @Sendable (Int) -> Duration = { pairs in
             PrefetchJob.Configuration.refillDuration(pairs: pairs, batchSize: shape.batchSize, concurrency: shape.concurrency, requestTimeout: timeout)
