@@ -81,16 +81,7 @@ struct RefillCommand: AsyncParsableCommand {
         let request = RefillRequest(
             trigger: .manual, idempotencyKey: idempotencyKey, target: target, maxPairs: maxPairs, dryRun: dryRun, reason: reason
         )
-        let reporter = ProgressReporter()
-        let (result, line) = try await runtime.withJob { job in
-            let result = await job.handle(
-                .refill(request),
-                context: InvocationContext(requestId: "cli-\(runtime.processId)", progress: { reporter.report($0) })
-            )
-            return (result, job.line(for: result))
-        }
-        print(json || !reporter.isTerminal ? line : result.text())
-        if result.exitCode != 0 { throw ExitCode(result.exitCode) }
+        try await runtime.runAndPrint(.refill(request), json: json)
     }
 }
 
@@ -114,16 +105,7 @@ struct TopUpCommand: AsyncParsableCommand {
     func run() async throws {
         let runtime = try await Runtime.load()
         let request = RefillRequest(trigger: .topUp, idempotencyKey: idempotencyKey, maxPairs: maxPairs, dryRun: dryRun, reason: reason)
-        let reporter = ProgressReporter()
-        let (result, line) = try await runtime.withJob { job in
-            let result = await job.handle(
-                .topUp(request),
-                context: InvocationContext(requestId: "cli-\(runtime.processId)", progress: { reporter.report($0) })
-            )
-            return (result, job.line(for: result))
-        }
-        print(json || !reporter.isTerminal ? line : result.text())
-        if result.exitCode != 0 { throw ExitCode(result.exitCode) }
+        try await runtime.runAndPrint(.topUp(request), json: json)
     }
 }
 
@@ -185,5 +167,20 @@ struct AuditCommand: AsyncParsableCommand {
             }
         }
         if !report.isClean { throw ExitCode.failure }
+    }
+}
+
+extension Runtime {
+    /// Runs a refill or a top-up from the command line: progress on a terminal, then the answer
+    /// as text (JSON when asked, or when the output is not a terminal), exiting with its code.
+    func runAndPrint(_ event: JobEvent, json: Bool) async throws {
+        let reporter = ProgressReporter()
+        let requestId = "cli-\(processId)"
+        let (result, line) = try await withJob { job in
+            let result = await job.handle(event, context: InvocationContext(requestId: requestId, progress: { reporter.report($0) }))
+            return (result, job.line(for: result))
+        }
+        print(json || !reporter.isTerminal ? line : result.text())
+        if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }
 }
