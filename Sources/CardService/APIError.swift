@@ -48,6 +48,10 @@ public struct APIError: HTTPResponseError, Sendable {
         return error
     }()
 
+    static func forbidden(missing scope: Scope) -> APIError {
+        APIError(.forbidden, code: "forbidden", message: "this client lacks the scope \(scope.rawValue)")
+    }
+
     static func notFound(_ message: String) -> APIError {
         APIError(.notFound, code: "not_found", message: message)
     }

@@ -7,8 +7,9 @@ public import TokenPool
 /// The card service's HTTP application: cards, detokenize, health and metrics.
 public enum CardService {
     public struct Configuration: Sendable {
-        /// The bearer token every `/v1` route requires (`CARD_APP_TOKEN`).
-        public var authToken: String
+        /// Who may call the `/v1` routes, with which scopes (`CARD_APP_CLIENTS_FILE`, or the one
+        /// client `CARD_APP_TOKEN` makes).
+        public var clients: ClientRegistry
         /// The largest request body accepted. Default 16 KiB: a card request is tens of bytes.
         public var maxBodyBytes: Int
         /// Where new cards' pairs come from: the pool (approach 2, the default) or straight from
@@ -22,8 +23,8 @@ public enum CardService {
             case direct
         }
 
-        public init(authToken: String, maxBodyBytes: Int = 16 * 1024, tokenSource: TokenSource = .pool, poolLevelRefresh: Duration = .seconds(15)) {
-            self.authToken = authToken
+        public init(clients: ClientRegistry, maxBodyBytes: Int = 16 * 1024, tokenSource: TokenSource = .pool, poolLevelRefresh: Duration = .seconds(15)) {
+            self.clients = clients
             self.maxBodyBytes = maxBodyBytes
             self.tokenSource = tokenSource
             self.poolLevelRefresh = poolLevelRefresh
@@ -36,13 +37,13 @@ public enum CardService {
         pool: TokenPool,
         registry: PrometheusCollectorRegistry,
         logger: Logger
-    ) -> Router<BasicRequestContext> {
-        let router = Router()
+    ) -> Router<CardRequestContext> {
+        let router = Router(context: CardRequestContext.self)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
         let poolLevel = PoolLevelCache(database: database, refreshInterval: configuration.poolLevelRefresh, logger: logger)
         OperationsRoutes(database: database, registry: registry, poolLevel: poolLevel, logger: logger).add(to: router)
-        let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(token: configuration.authToken))
+        let v1 = router.group("v1").add(middleware: ClientAuthMiddleware(registry: configuration.clients))
         let store = CardStore(database: database, pool: pool, direct: configuration.tokenSource == .direct, logger: logger)
         CardRoutes(store: store, pool: pool, maxBodyBytes: configuration.maxBodyBytes)
             .add(to: v1)

@@ -48,6 +48,7 @@ struct CardAppHarness: Sendable {
 
 func withCardApp<Result: Sendable>(
     tokenSource: CardService.Configuration.TokenSource = .pool,
+    clients: ClientRegistry = ClientRegistry(token: testToken, logger: TestDatabase.quietLogger),
     _ body: @Sendable (CardAppHarness) async throws -> Result
 ) async throws -> Result {
     _ = testRegistry
@@ -57,7 +58,7 @@ func withCardApp<Result: Sendable>(
                 let dual = DualNamespaceClient(tome: tome)
                 let pool = TokenPool(database: database, dual: dual)
                 let router = CardService.makeRouter(
-                    configuration: .init(authToken: testToken, tokenSource: tokenSource), database: database, pool: pool, registry: testRegistry,
+                    configuration: .init(clients: clients, tokenSource: tokenSource), database: database, pool: pool, registry: testRegistry,
                     logger: TestDatabase.quietLogger
                 )
                 let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))

@@ -26,7 +26,7 @@ struct OpenAPIDocumentTests {
         )
         let served = try await HTTPTOMEClient.withClient(configuration: .init(baseURL: "http://127.0.0.1:1")) { tome in
             let router = CardService.makeRouter(
-                configuration: .init(authToken: testToken), database: database,
+                configuration: .init(clients: ClientRegistry(token: testToken, logger: TestDatabase.quietLogger)), database: database,
                 pool: TokenPool(database: database, dual: DualNamespaceClient(tome: tome)), registry: testRegistry,
                 logger: TestDatabase.quietLogger
             )

@@ -13,7 +13,9 @@ import Foundation
 #endif
 
 /// `POST /v1/cards`, `GET /v1/cards/{cardId}` and `POST /v1/detokenize`.
-struct CardRoutes<Context: RequestContext> {
+struct CardRoutes {
+    typealias Context = CardRequestContext
+
     let store: CardStore
     let pool: TokenPool
     let maxBodyBytes: Int
@@ -25,6 +27,7 @@ struct CardRoutes<Context: RequestContext> {
     }
 
     @Sendable func create(_ request: Request, context: Context) async throws -> EditedResponse<Card> {
+        _ = try context.require(.cardsCreate)
         let body = try await decode(CreateCardRequest.self, from: request)
         let key = try idempotencyKey(request)
         do {
@@ -40,6 +43,7 @@ struct CardRoutes<Context: RequestContext> {
     }
 
     @Sendable func read(_ request: Request, context: Context) async throws -> Card {
+        _ = try context.require(.cardsRead)
         let cardId = try context.parameters.require("cardId")
         guard cardId.utf8.count <= 64, cardId.utf8.allSatisfy({ $0 < 0x80 }) else {
             throw APIError.badRequest("cardId is not a card id")
@@ -53,6 +57,7 @@ struct CardRoutes<Context: RequestContext> {
     }
 
     @Sendable func detokenize(_ request: Request, context: Context) async throws -> DetokenizeResponse {
+        _ = try context.require(.tokensDetokenize)
         let body = try await decode(DetokenizeRequest.self, from: request)
         do {
             guard let answer = try await pool.detokenize(ns2Token: body.ns2Token) else {

@@ -1,0 +1,81 @@
+public import Logging
+import Synchronization
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The clients in force. A reload replaces the whole set at once; a file that cannot be read,
+/// parsed or checked is refused with a log line naming the problem, and the last good set
+/// stays in force, so a bad edit never locks every caller out.
+public final class ClientRegistry: Sendable {
+    private struct State {
+        var clients: ClientSet
+        /// The bytes last read, good or not: a changed file is reloaded once, not every poll.
+        var lastRead: [UInt8]?
+    }
+
+    /// `CARD_APP_CLIENTS_FILE`, or nil when `CARD_APP_TOKEN` is the one client.
+    public let path: String?
+    private let state: Mutex<State>
+    private let logger: Logger
+
+    /// The set `CARD_APP_TOKEN` makes, which never reloads.
+    public init(token: String, logger: Logger) {
+        path = nil
+        state = Mutex(State(clients: .single(token: token)))
+        self.logger = logger
+    }
+
+    /// Reads `path` now; a file that is refused here stops the start-up with its problems.
+    public init(path: String, logger: Logger) throws(ClientsFileError) {
+        let bytes = try Self.read(path)
+        self.path = path
+        state = Mutex(State(clients: try ClientSet.parse(bytes), lastRead: bytes))
+        self.logger = logger
+    }
+
+    public var clients: ClientSet {
+        state.withLock { $0.clients }
+    }
+
+    /// Reads the file again (on SIGHUP, or when a poll saw it change). True when a new set is in force.
+    @discardableResult
+    public func reload(reason: String, onlyIfChanged: Bool = false) -> Bool {
+        guard let path else { return false }
+        let bytes: [UInt8]
+        do {
+            bytes = try Self.read(path)
+        } catch {
+            // Mid-rename or removed: keep what works, say so once per change.
+            if state.withLock({ $0.lastRead != nil }) || !onlyIfChanged {
+                logger.error("clients file refused; the last good set stays in force", metadata: ["reason": "\(reason)", "problem": "\(error)"])
+            }
+            state.withLock { $0.lastRead = nil }
+            return false
+        }
+        if onlyIfChanged, state.withLock({ $0.lastRead == bytes }) { return false }
+        state.withLock { $0.lastRead = bytes }
+        do {
+            let clients = try ClientSet.parse(bytes)
+            state.withLock { $0.clients = clients }
+            logger.notice(
+                "clients file loaded",
+                metadata: ["reason": "\(reason)", "clients": "\(clients.clients.map(\.id).joined(separator: ","))"])
+            return true
+        } catch {
+            logger.error("clients file refused; the last good set stays in force", metadata: ["reason": "\(reason)", "problem": "\(error)"])
+            return false
+        }
+    }
+
+    private static func read(_ path: String) throws(ClientsFileError) -> [UInt8] {
+        do {
+            return Array(try String(contentsOfFile: path, encoding: .utf8).utf8)
+        } catch {
+            throw ClientsFileError(problems: ["cannot read \(path) as UTF-8 text"])
+        }
+    }
+}

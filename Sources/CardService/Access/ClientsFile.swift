@@ -1,0 +1,150 @@
+import TOMEWire
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A clients file that cannot be used, with every problem named (never a key: the file holds
+/// hashes only, and no value is quoted beyond an id).
+public struct ClientsFileError: Error, Sendable, CustomStringConvertible {
+    public var problems: [String]
+
+    public var description: String {
+        "the clients file is refused: " + problems.joined(separator: "; ")
+    }
+}
+
+extension ClientSet {
+    /// Reads `{"clients": [{"id", "keySha256": [...], "scopes": [...]}]}`. Unknown fields and
+    /// scopes, malformed hashes, a repeated id or a hash given to two clients are refused.
+    public static func parse(_ bytes: [UInt8]) throws(ClientsFileError) -> ClientSet {
+        guard StrictJSON.isValid(bytes), let document = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else {
+            throw ClientsFileError(problems: ["it is not valid JSON"])
+        }
+        var problems: [String] = []
+        guard case .object(let top) = document else { throw ClientsFileError(problems: ["the document must be an object"]) }
+        for key in top.keys.sorted() where key != "clients" {
+            problems.append("unknown field \"\(key.prefix(40))\" at the top level")
+        }
+        guard case .array(let entries)? = top["clients"] else {
+            throw ClientsFileError(problems: problems + ["\"clients\" must be an array"])
+        }
+        if entries.isEmpty { problems.append("\"clients\" lists no client: nobody could call the API") }
+        var clients: [APIClient] = []
+        var owners: [[UInt8]: String] = [:]
+        for (index, entry) in entries.enumerated() {
+            if let client = parseClient(entry, at: "clients[\(index)]", problems: &problems) {
+                if clients.contains(where: { $0.id == client.id }) { problems.append("clients[\(index)]: id \"\(client.id)\" is listed twice") }
+                for hash in client.keyHashes {
+                    if let owner = owners[hash], owner != client.id {
+                        problems.append("clients[\(index)]: a key hash of \"\(client.id)\" is also one of \"\(owner)\"")
+                    }
+                    owners[hash] = client.id
+                }
+                clients.append(client)
+            }
+        }
+        guard problems.isEmpty else { throw ClientsFileError(problems: problems) }
+        return ClientSet(clients: clients)
+    }
+
+    private static func parseClient(_ value: JSONValue, at path: String, problems: inout [String]) -> APIClient? {
+        guard case .object(let fields) = value else {
+            problems.append("\(path) must be an object")
+            return nil
+        }
+        let before = problems.count
+        for key in fields.keys.sorted() where !["id", "keySha256", "scopes"].contains(key) {
+            problems.append("\(path): unknown field \"\(key.prefix(40))\"")
+        }
+        var id = ""
+        if case .string(let value)? = fields["id"], isValidClientId(value) {
+            id = value
+        } else {
+            problems.append("\(path).id must be 1 to 64 characters from A-Z a-z 0-9 . _ -")
+        }
+        var hashes: [[UInt8]] = []
+        if case .array(let values)? = fields["keySha256"], !values.isEmpty {
+            for (index, value) in values.enumerated() {
+                guard case .string(let text) = value, let hash = hexBytes(text) else {
+                    problems.append("\(path).keySha256[\(index)] must be 64 lowercase hexadecimal characters (a SHA-256)")
+                    continue
+                }
+                if hashes.contains(hash) { problems.append("\(path).keySha256[\(index)] repeats a hash") }
+                hashes.append(hash)
+            }
+        } else {
+            problems.append("\(path).keySha256 must be a non-empty array of key hashes")
+        }
+        var scopes: Set<Scope> = []
+        if case .array(let values)? = fields["scopes"], !values.isEmpty {
+            for (index, value) in values.enumerated() {
+                guard case .string(let text) = value, let scope = Scope(rawValue: text) else {
+                    let known = Scope.allCases.map(\.rawValue).joined(separator: ", ")
+                    problems.append("\(path).scopes[\(index)] is not a scope (known: \(known))")
+                    continue
+                }
+                scopes.insert(scope)
+            }
+        } else {
+            problems.append("\(path).scopes must be a non-empty array of scopes")
+        }
+        guard problems.count == before else { return nil }
+        return APIClient(id: id, keyHashes: hashes, scopes: scopes)
+    }
+
+    public static func isValidClientId(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= 64
+            && id.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)) }
+    }
+
+    /// 64 lowercase hex characters as 32 bytes; nil for anything else.
+    static func hexBytes(_ text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count == 64 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        for pair in stride(from: 0, to: 64, by: 2) {
+            guard let high = hexValue(digits[pair]), let low = hexValue(digits[pair + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        return bytes
+    }
+
+    private static func hexValue(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        default: nil
+        }
+    }
+}
+
+/// Any JSON value, for reading a document whose every field is checked by hand.
+enum JSONValue: Decodable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+}

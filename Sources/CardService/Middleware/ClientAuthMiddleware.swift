@@ -1,0 +1,20 @@
+import Hummingbird
+
+/// Requires `Authorization: Bearer <key>` of a known client (`ClientSet.authenticate`, constant
+/// time) and records the client in the context; which scope a route needs is the route's check.
+struct ClientAuthMiddleware: RouterMiddleware {
+    typealias Context = CardRequestContext
+
+    let registry: ClientRegistry
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+            let client = registry.clients.authenticate(key: String(header.dropFirst(7)))
+        else {
+            throw APIError.unauthorized
+        }
+        var context = context
+        context.client = client
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,86 @@
+import ProcessConfiguration
+import ArgumentParser
+import CardService
+import Hummingbird
+import Logging
+import Metrics
+import PoolDatabase
+import PostgresNIO
+import Prometheus
+import ServiceLifecycle
+import TOMEClient
+import TokenPool
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `card-app serve` (the default): the card API, until SIGTERM.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the card API: create cards from the token pool, detokenize references.",
+        discussion: "The first line on stdout is the URL it listens on. Settings come from the environment (see the README)."
+    )
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on; 0 picks a free one.") var port = 8080
+
+    func run() async throws {
+        let environment = ProcessEnvironment.all()
+        let settings: CardAppSettings
+        do {
+            settings = try CardAppSettings(environment: environment)
+        } catch {
+            ProcessEnvironment.writeToStandardError("card-app: \(error)\n")
+            throw ExitCode(2)
+        }
+        var logger = Logger(label: "card-app")
+        logger.logLevel = settings.logLevel
+        let clients: ClientRegistry
+        do {
+            clients = try settings.clientRegistry(logger: logger)
+        } catch {
+            ProcessEnvironment.writeToStandardError("card-app: CARD_APP_CLIENTS_FILE: \(error)\n")
+            throw ExitCode(2)
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        // Named now, not after the pool's minute of connection retries.
+        try await DatabaseProbe.check(settings.database, logger: logger)
+        let database = PostgresClient(configuration: try settings.database.makeClientConfiguration(), backgroundLogger: logger)
+        let tome = try HTTPTOMEClient(configuration: settings.tome, logger: logger)
+        let pool = TokenPool(database: database, dual: DualNamespaceClient(tome: tome, configuration: settings.namespaces, logger: logger), logger: logger)
+        let service = CardService.Configuration(clients: clients, tokenSource: settings.tokenSource)
+        let router = CardService.makeRouter(configuration: service, database: database, pool: pool, registry: registry, logger: logger)
+        let host = host
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "card-app"),
+            onServerRunning: { channel in
+                print("http://\(host):\(channel.localAddress?.port ?? 0)")
+                fflush(nil)
+            },
+            logger: logger
+        )
+        // SIGTERM stops accepting connections and lets requests in flight finish before the pool closes.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: database), .init(service: ClientsFileWatcher(registry: clients)),
+                    .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        do {
+            try await group.run()
+        } catch {
+            try? await tome.shutdown()
+            throw error
+        }
+        try await tome.shutdown()
+    }
+}

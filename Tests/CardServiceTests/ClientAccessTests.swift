@@ -1,0 +1,229 @@
+import CardService
+import Crypto
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import ServiceLifecycle
+import Synchronization
+import TestSupport
+import Testing
+
+/// A client key and its clients-file hash.
+struct TestKey {
+    let key: String
+    var hash: String { SHA256.hash(data: Array(key.utf8)).map { String(format: "%02x", $0) }.joined() }
+
+    static func random(_ name: String) -> TestKey {
+        TestKey(key: "cak_\(name)_" + (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 36) }.joined())
+    }
+}
+
+/// A clients file in a directory of its own, rewritten atomically (write, then rename) as an
+/// operator's deploy tool would.
+struct ClientsFile {
+    let directory: URL
+    var path: String { directory.appendingPathComponent("clients.json").path }
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("clients-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    func write(_ text: String) throws {
+        let staging = directory.appendingPathComponent("clients.json.new")
+        try text.write(to: staging, atomically: false, encoding: .utf8)
+        guard rename(staging.path, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+    }
+
+    func write(_ clients: [(id: String, keys: [TestKey], scopes: [Scope])]) throws {
+        let entries = clients.map { client in
+            let hashes = client.keys.map { "\"\($0.hash)\"" }.joined(separator: ", ")
+            let scopes = client.scopes.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+            return #"{"id": "\#(client.id)", "keySha256": [\#(hashes)], "scopes": [\#(scopes)]}"#
+        }
+        try write(#"{"clients": [\#(entries.joined(separator: ", "))]}"#)
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+@Suite("card-app clients, scopes and key rotation")
+struct ClientAccessTests {
+    static let issuing = TestKey.random("issuing")
+    static let support = TestKey.random("support")
+    static let settlement = TestKey.random("settlement")
+
+    static func scopedClients() throws -> (ClientsFile, ClientRegistry) {
+        let file = try ClientsFile()
+        try file.write([
+            ("issuing", [issuing], [.cardsCreate]), ("support", [support], [.cardsRead]),
+            ("settlement", [settlement], [.tokensDetokenize]),
+        ])
+        return (file, try ClientRegistry(path: file.path, logger: TestDatabase.quietLogger))
+    }
+
+    @Test func eachRouteAnswersOnlyTheClientWithItsScope() async throws {
+        let (file, registry) = try Self.scopedClients()
+        defer { file.remove() }
+        try await withCardApp(clients: registry) { app in
+            try await app.fill(2)
+            let created = try await app.send(.post, "/v1/cards", json: #"{"customerId": "c-1"}"#, token: Self.issuing.key)
+            #expect(created.status == .created)
+            let card = try created.decode(CardBody.self)
+            let routes: [(HTTPRequest.Method, String, String?, Scope, HTTPResponse.Status)] = [
+                (.post, "/v1/cards", #"{"customerId": "c-2"}"#, .cardsCreate, .created),
+                (.get, "/v1/cards/\(card.cardId)", nil, .cardsRead, .ok),
+                (.post, "/v1/detokenize", #"{"ns2Token": "\#(card.ns2Token)"}"#, .tokensDetokenize, .ok),
+            ]
+            let clients: [(TestKey, Scope)] = [(Self.issuing, .cardsCreate), (Self.support, .cardsRead), (Self.settlement, .tokensDetokenize)]
+            for (method, uri, json, needed, allowed) in routes {
+                for (key, holds) in clients {
+                    let response = try await app.send(method, uri, json: json, token: key.key)
+                    if holds == needed {
+                        #expect(response.status == allowed, "\(method) \(uri) with the \(holds) client")
+                    } else {
+                        #expect(response.status == .forbidden, "\(method) \(uri) with the \(holds) client")
+                        let error = try response.decode(ErrorBody.self).error
+                        #expect(error.code == "forbidden")
+                        #expect(error.message.contains(needed.rawValue), "\(error.message)")
+                    }
+                }
+                // An unknown key, and a known key's hash presented as if it were the key.
+                for token in ["cak_unknown_0123456789abcdef", Self.issuing.hash] {
+                    let response = try await app.send(method, uri, json: json, token: token)
+                    #expect(response.status == .unauthorized, "\(method) \(uri)")
+                }
+            }
+        }
+    }
+
+    @Test func aBadFileIsRefusedAndTheLastGoodSetStays() async throws {
+        let (file, _) = try Self.scopedClients()
+        defer { file.remove() }
+        let capture = LogCapture()
+        let registry = try ClientRegistry(path: file.path, logger: capture.logger)
+        for (text, problem) in [
+            (#"{"clients": [{"id": "issuing", "keySha256": ["\#(Self.issuing.hash)"], "scopes": ["cards:create"],}]}"#, "not valid JSON"),
+            (#"{"clients": [{"id": "issuing", "keySha256": ["\#(Self.issuing.hash)"], "scopes": ["cards:delete"]}]}"#, "scopes[0] is not a scope"),
+            (#"{"clients": [{"id": "issuing", "keySha256": ["\#(Self.issuing.hash.uppercased())"], "scopes": ["cards:create"]}]}"#, "64 lowercase hexadecimal"),
+            (#"{"clients": [{"id": "issuing", "key": "\#(Self.issuing.key)", "scopes": ["cards:create"]}]}"#, "unknown field \"key\""),
+            (#"{"clients": []}"#, "lists no client"),
+            (#"{"clients": [{"id": "a", "keySha256": ["\#(Self.issuing.hash)"], "scopes": ["cards:read"]}, {"id": "b", "keySha256": ["\#(Self.issuing.hash)"], "scopes": ["cards:read"]}]}"#, "also one of \"a\""),
+            (#"{"clients": [{"id": "a", "keySha256": ["\#(Self.issuing.hash)"], "scopes": ["cards:read"]}, {"id": "a", "keySha256": ["\#(Self.support.hash)"], "scopes": ["cards:read"]}]}"#, "listed twice"),
+        ] {
+            try file.write(text)
+            #expect(!registry.reload(reason: "test"), "\(problem)")
+            #expect(capture.lines.last?.contains(problem) == true, "\(capture.lines.last ?? "no line")")
+            // The set in force is still the last good one.
+            #expect(registry.clients.authenticate(key: Self.issuing.key)?.scopes == [.cardsCreate])
+            #expect(registry.clients.authenticate(key: Self.settlement.key)?.id == "settlement")
+        }
+        // The key that one refused file carried in clear is in no log line.
+        #expect(!capture.lines.contains { $0.contains(Self.issuing.key) })
+        // A refused file also stops the start-up, with its problems named.
+        #expect(throws: ClientsFileError.self) { try ClientRegistry(path: file.path, logger: TestDatabase.quietLogger) }
+    }
+
+    /// A client keeps creating cards while its key is swapped in the file under it: both keys
+    /// are valid while the file lists both, and no request fails at any point.
+    @Test func aKeyRotatesUnderLoadWithNoFailedRequest() async throws {
+        let file = try ClientsFile()
+        defer { file.remove() }
+        let old = TestKey.random("old")
+        let new = TestKey.random("new")
+        try file.write([("issuing", [old], [.cardsCreate])])
+        let registry = try ClientRegistry(path: file.path, logger: TestDatabase.quietLogger)
+        try await withCardApp(clients: registry) { app in
+            try await app.fill(400)
+            let watcher = Task { try await ClientsFileWatcher(registry: registry, pollInterval: .milliseconds(20)).run() }
+            defer { watcher.cancel() }
+            let current = Current(old)
+            let statuses = try await withThrowingTaskGroup(of: [HTTPResponse.Status].self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        var seen: [HTTPResponse.Status] = []
+                        while !current.done {
+                            let key = current.take()
+                            let response = try await app.send(.post, "/v1/cards", json: #"{"customerId": "r"}"#, token: key.key)
+                            current.finished(key)
+                            seen.append(response.status)
+                        }
+                        return seen
+                    }
+                }
+                // Step 1: both keys. Step 2: the client moves to the new key once the file is in force.
+                // Step 3: the old key goes.
+                try await Task.sleep(for: .milliseconds(150))
+                try file.write([("issuing", [old, new], [.cardsCreate])])
+                try await Self.waitUntil { registry.clients.authenticate(key: new.key) != nil }
+                try await Task.sleep(for: .milliseconds(150))
+                current.key = new
+                // As an operator would: the old key goes once no caller uses it any more.
+                try await Self.waitUntil { current.inFlight(old) == 0 }
+                try await Task.sleep(for: .milliseconds(150))
+                try file.write([("issuing", [new], [.cardsCreate])])
+                try await Self.waitUntil { registry.clients.authenticate(key: old.key) == nil }
+                try await Task.sleep(for: .milliseconds(150))
+                current.done = true
+                var all: [HTTPResponse.Status] = []
+                for try await part in group { all += part }
+                return all
+            }
+            #expect(statuses.count >= 8, "requests made during the rotation: \(statuses.count)")
+            #expect(statuses.allSatisfy { $0 == .created }, "\(statuses.map(\.code))")
+            let retired = try await app.send(.post, "/v1/cards", json: #"{"customerId": "r"}"#, token: old.key)
+            #expect(retired.status == .unauthorized)
+        }
+    }
+
+    static func waitUntil(_ condition: () -> Bool) async throws {
+        for _ in 0..<200 where !condition() { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(condition(), "the watcher did not load the new file in 2 s")
+    }
+}
+
+/// The key the load uses now, the requests in flight with each key, and whether to stop.
+final class Current: Sendable {
+    private struct State {
+        var key: TestKey
+        var done = false
+        var inFlight: [String: Int] = [:]
+    }
+
+    private let state: Mutex<State>
+
+    init(_ key: TestKey) { state = Mutex(State(key: key)) }
+
+    var key: TestKey {
+        get { state.withLock { $0.key } }
+        set { state.withLock { $0.key = newValue } }
+    }
+
+    var done: Bool {
+        get { state.withLock { $0.done } }
+        set { state.withLock { $0.done = newValue } }
+    }
+
+    /// The key to send now, counted in flight until `finished`.
+    func take() -> TestKey {
+        state.withLock { state in
+            state.inFlight[state.key.key, default: 0] += 1
+            return state.key
+        }
+    }
+
+    func finished(_ key: TestKey) {
+        state.withLock { $0.inFlight[key.key, default: 0] -= 1 }
+    }
+
+    func inFlight(_ key: TestKey) -> Int {
+        state.withLock { $0.inFlight[key.key, default: 0] }
+    }
+}
