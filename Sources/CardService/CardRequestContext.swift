@@ -1,10 +1,14 @@
 public import Hummingbird
+import Synchronization
 
 /// A request's context: Hummingbird's, plus the client its bearer key belongs to.
 public struct CardRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `ClientAuthMiddleware` on `/v1` routes.
     public var client: APIClient?
+    /// The same for the middleware outside it (the access log), which holds an earlier copy of
+    /// the context: a box every copy of this request's context shares.
+    let caller = Caller()
 
     public init(source: Source) {
         coreContext = .init(source: source)
@@ -16,5 +20,15 @@ public struct CardRequestContext: RequestContext {
         guard let client else { throw APIError.unauthorized }
         guard client.scopes.contains(scope) else { throw APIError.forbidden(missing: scope) }
         return client
+    }
+}
+
+/// Who the request turned out to be from, shared by every copy of one request's context.
+final class Caller: Sendable {
+    private let id = Mutex<String?>(nil)
+
+    var clientId: String? {
+        get { id.withLock { $0 } }
+        set { id.withLock { $0 = newValue } }
     }
 }

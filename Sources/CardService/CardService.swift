@@ -17,6 +17,10 @@ public enum CardService {
         public var tokenSource: TokenSource
         /// How old the `/metrics` pool level may be before a scrape counts the pool again. Default 15 s.
         public var poolLevelRefresh: Duration
+        /// Where audit records go (one JSON line per detokenization and card read). Default: standard output.
+        public var auditSink: any LineSink = FileDescriptorSink.standardOutput
+        /// Where the access log goes (one JSON line per request), or nil for none. Default: standard error.
+        public var accessLog: (any LineSink)? = FileDescriptorSink.standardError
 
         public enum TokenSource: String, Sendable {
             case pool
@@ -31,6 +35,13 @@ public enum CardService {
         }
     }
 
+    /// Every path the router serves and its methods: what a 405's `Allow` lists. A test checks
+    /// it against the router's own routes.
+    public static let routes: [(path: String, methods: [HTTPRequest.Method])] = [
+        ("/v1/cards", [.post]), ("/v1/cards/{cardId}", [.get]), ("/v1/detokenize", [.post]),
+        ("/health/live", [.get]), ("/health/ready", [.get]), ("/metrics", [.get]),
+    ]
+
     public static func makeRouter(
         configuration: Configuration,
         database: PostgresClient,
@@ -39,13 +50,17 @@ public enum CardService {
         logger: Logger
     ) -> Router<CardRequestContext> {
         let router = Router(context: CardRequestContext.self)
+        if let accessLog = configuration.accessLog {
+            router.add(middleware: AccessLogMiddleware(sink: accessLog))
+        }
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
         let poolLevel = PoolLevelCache(database: database, refreshInterval: configuration.poolLevelRefresh, logger: logger)
         OperationsRoutes(database: database, registry: registry, poolLevel: poolLevel, logger: logger).add(to: router)
         let v1 = router.group("v1").add(middleware: ClientAuthMiddleware(registry: configuration.clients))
         let store = CardStore(database: database, pool: pool, direct: configuration.tokenSource == .direct, logger: logger)
-        CardRoutes(store: store, pool: pool, maxBodyBytes: configuration.maxBodyBytes)
+        CardRoutes(store: store, pool: pool, audit: AuditTrail(sink: configuration.auditSink), maxBodyBytes: configuration.maxBodyBytes)
             .add(to: v1)
         return router
     }

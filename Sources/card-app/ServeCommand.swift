@@ -52,7 +52,9 @@ struct ServeCommand: AsyncParsableCommand {
         let database = PostgresClient(configuration: try settings.database.makeClientConfiguration(), backgroundLogger: logger)
         let tome = try HTTPTOMEClient(configuration: settings.tome, logger: logger)
         let pool = TokenPool(database: database, dual: DualNamespaceClient(tome: tome, configuration: settings.namespaces, logger: logger), logger: logger)
-        let service = CardService.Configuration(clients: clients, tokenSource: settings.tokenSource)
+        var service = CardService.Configuration(clients: clients, tokenSource: settings.tokenSource)
+        // One JSON line per request at info level, like the rest of the log.
+        service.accessLog = settings.logLevel <= .info ? FileDescriptorSink.standardError : nil
         let router = CardService.makeRouter(configuration: service, database: database, pool: pool, registry: registry, logger: logger)
         let host = host
         let app = Application(

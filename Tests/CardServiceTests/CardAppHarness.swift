@@ -7,6 +7,8 @@ import Logging
 import Metrics
 import PostgresNIO
 import Prometheus
+import Synchronization
+import Testing
 import TOMEClient
 import TOMESimulator
 import TokenPool
@@ -20,8 +22,34 @@ let testRegistry: PrometheusCollectorRegistry = {
 
 let testToken = "test-token-0123456789abcdef"
 
+/// Lines a record stream would have written, kept for the test to read; `failing` refuses them.
+final class CapturedLines: LineSink {
+    private let state = Mutex<(lines: [String], failing: Bool)>(([], false))
+
+    var lines: [String] { state.withLock { $0.lines } }
+
+    var failing: Bool {
+        get { state.withLock { $0.failing } }
+        set { state.withLock { $0.failing = newValue } }
+    }
+
+    func write(line: String) throws {
+        try state.withLock { state in
+            if state.failing { throw LineSinkError(code: 28) }
+            state.lines.append(line)
+        }
+    }
+
+    /// Each line as a JSON object.
+    func records() throws -> [[String: Any]] {
+        try lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+    }
+}
+
 struct CardAppHarness: Sendable {
     let client: any TestClientProtocol
+    let audit: CapturedLines
+    let accessLog: CapturedLines
     let database: PostgresClient
     let simulator: RunningSimulator
     let dual: DualNamespaceClient
@@ -57,13 +85,18 @@ func withCardApp<Result: Sendable>(
             try await HTTPTOMEClient.withClient(configuration: .init(baseURL: running.url)) { tome in
                 let dual = DualNamespaceClient(tome: tome)
                 let pool = TokenPool(database: database, dual: dual)
+                let audit = CapturedLines()
+                let accessLog = CapturedLines()
+                var configuration = CardService.Configuration(clients: clients, tokenSource: tokenSource)
+                configuration.auditSink = audit
+                configuration.accessLog = accessLog
                 let router = CardService.makeRouter(
-                    configuration: .init(clients: clients, tokenSource: tokenSource), database: database, pool: pool, registry: testRegistry,
-                    logger: TestDatabase.quietLogger
+                    configuration: configuration, database: database, pool: pool, registry: testRegistry, logger: TestDatabase.quietLogger
                 )
                 let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
                 return try await app.test(.live) { client in
-                    try await body(CardAppHarness(client: client, database: database, simulator: running, dual: dual))
+                    try await body(
+                        CardAppHarness(client: client, audit: audit, accessLog: accessLog, database: database, simulator: running, dual: dual))
                 }
             }
         }

@@ -13,7 +13,11 @@ public struct ClientsFileWatcher: Service {
     }
 
     public func run() async throws {
-        guard registry.path != nil else { return }
+        guard registry.path != nil else {
+            // Nothing to watch (CARD_APP_TOKEN); a service that ended early would stop the app.
+            try await gracefulShutdown()
+            return
+        }
         let registry = registry
         let pollInterval = pollInterval
         try await cancelWhenGracefulShutdown {

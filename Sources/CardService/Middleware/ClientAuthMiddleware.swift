@@ -15,6 +15,7 @@ struct ClientAuthMiddleware: RouterMiddleware {
         }
         var context = context
         context.client = client
+        context.caller.clientId = client.id
         return try await next(request, context)
     }
 }

@@ -18,6 +18,7 @@ struct CardRoutes {
 
     let store: CardStore
     let pool: TokenPool
+    let audit: AuditTrail
     let maxBodyBytes: Int
 
     func add(to group: RouterGroup<Context>) {
@@ -43,32 +44,62 @@ struct CardRoutes {
     }
 
     @Sendable func read(_ request: Request, context: Context) async throws -> Card {
-        _ = try context.require(.cardsRead)
+        let route = "GET /v1/cards/{cardId}"
         let cardId = try context.parameters.require("cardId")
-        guard cardId.utf8.count <= 64, cardId.utf8.allSatisfy({ $0 < 0x80 }) else {
-            throw APIError.badRequest("cardId is not a card id")
-        }
+        let wellFormed = cardId.utf8.count <= 64 && cardId.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7f }
+        let client = try authorize(.cardsRead, route: route, cardId: wellFormed ? cardId : nil, context: context)
+        guard wellFormed else { throw APIError.badRequest("cardId is not a card id") }
+        let card: Card?
         do {
-            guard let card = try await store.find(cardId: cardId) else { throw APIError.notFound("no card with this id") }
-            return card
+            card = try await store.find(cardId: cardId)
         } catch let error as DatabaseError {
             throw Self.unavailable(error, context: context)
         }
+        try record(client: client.id, route: route, cardId: cardId, outcome: card == nil ? .unknown : .database)
+        guard let card else { throw APIError.notFound("no card with this id") }
+        return card
     }
 
     @Sendable func detokenize(_ request: Request, context: Context) async throws -> DetokenizeResponse {
-        _ = try context.require(.tokensDetokenize)
+        let route = "POST /v1/detokenize"
+        let client = try authorize(.tokensDetokenize, route: route, context: context)
         let body = try await decode(DetokenizeRequest.self, from: request)
+        let answer: Detokenized?
         do {
-            guard let answer = try await pool.detokenize(ns2Token: body.ns2Token) else {
-                throw APIError.notFound("neither the pool nor TOME knows this reference")
-            }
-            return DetokenizeResponse(ns1Token: answer.ns1Token, source: answer.source.rawValue)
+            answer = try await pool.detokenize(ns2Token: body.ns2Token)
         } catch let error as DatabaseError {
             throw Self.unavailable(error, context: context)
         } catch let error as DualNamespaceError {
             context.logger.error("TOME detokenize failed", metadata: ["error": "\(error)"])
             throw APIError.unavailable("the reference is not in the database and TOME is unavailable")
+        }
+        let outcome: AuditTrail.Outcome =
+            switch answer?.source {
+            case .database: .database
+            case .tome: .tome
+            case nil: .unknown
+            }
+        // On the record before the token leaves: a record that cannot be written withholds it.
+        try record(client: client.id, route: route, reference: body.ns2Token, outcome: outcome)
+        guard let answer else { throw APIError.notFound("neither the pool nor TOME knows this reference") }
+        return DetokenizeResponse(ns1Token: answer.ns1Token, source: answer.source.rawValue)
+    }
+
+    /// The client, when it holds `scope`; a client without it is denied on the record.
+    private func authorize(_ scope: Scope, route: String, cardId: String? = nil, context: Context) throws -> APIClient {
+        do {
+            return try context.require(scope)
+        } catch let error as APIError where error.status == .forbidden {
+            try record(client: context.client?.id ?? "unknown", route: route, cardId: cardId, outcome: .denied)
+            throw error
+        }
+    }
+
+    private func record(client: String, route: String, cardId: String? = nil, reference: String? = nil, outcome: AuditTrail.Outcome) throws {
+        do {
+            try audit.record(client: client, route: route, cardId: cardId, reference: reference, outcome: outcome)
+        } catch {
+            throw APIError.unavailable("the audit trail cannot be written, so nothing is answered; retry")
         }
     }
 

@@ -1,0 +1,63 @@
+import Crypto
+import Metrics
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// One record per detokenization and per card read (PCI DSS requirement 10: who, what, when,
+/// outcome), as a JSON line on its own stream (`"logger": "card-app.audit"`). Never a token: a
+/// reference is recorded as a fingerprint that cannot be turned back into it. A record that
+/// cannot be written fails the request, so nothing is resolved off the record.
+public struct AuditTrail: Sendable {
+    public enum Outcome: String, Sendable {
+        /// Found in the database (a pooled or recorded card).
+        case database
+        /// Found by TOME's NS2 detokenize after a database miss.
+        case tome
+        /// Neither knows it.
+        case unknown
+        /// The client lacks the route's scope.
+        case denied
+    }
+
+    let sink: any LineSink
+
+    public init(sink: any LineSink) {
+        self.sink = sink
+    }
+
+    /// Writes one record, or throws `AuditUnavailable` (nothing may be answered then).
+    func record(client: String, route: String, cardId: String? = nil, reference: String? = nil, outcome: Outcome) throws(AuditUnavailable) {
+        let line = JSONText.object([
+            ("time", JSONText.string(Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date()))),
+            ("logger", JSONText.string("card-app.audit")),
+            ("client", JSONText.string(client)),
+            ("route", JSONText.string(route)),
+            ("cardId", cardId.map(JSONText.string)),
+            ("referenceFingerprint", reference.map { JSONText.string(Self.fingerprint($0)) }),
+            ("outcome", JSONText.string(outcome.rawValue)),
+        ])
+        do {
+            try sink.write(line: line)
+        } catch {
+            Counter(label: "card_app_audit_failures").increment()
+            throw AuditUnavailable()
+        }
+        Counter(label: "card_app_audit_records", dimensions: [("outcome", outcome.rawValue)]).increment()
+    }
+
+    /// The first 16 hex digits of the reference's SHA-256: enough to find every record about
+    /// one reference, and NS2 references are random, so the digest cannot be turned back.
+    static func fingerprint(_ reference: String) -> String {
+        "sha256:" + SHA256.hash(data: Array(reference.utf8)).prefix(8).map { byte in
+            let hex = String(byte, radix: 16)
+            return hex.count == 1 ? "0" + hex : hex
+        }.joined()
+    }
+}
+
+/// The audit record could not be written, so the request is refused.
+struct AuditUnavailable: Error {}

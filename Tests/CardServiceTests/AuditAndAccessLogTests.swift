@@ -1,0 +1,124 @@
+import CardService
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import TOMEClient
+import TestSupport
+import Testing
+import TokenPool
+
+@Suite("card-app audit trail, access log and 405")
+struct AuditAndAccessLogTests {
+    @Test func everyReadAndDetokenizationIsOnTheRecordWithItsOutcome() async throws {
+        let (file, registry) = try ClientAccessTests.scopedClients()
+        defer { file.remove() }
+        try await withCardApp(clients: registry) { app in
+            try await app.fill(1)
+            let card = try await app.send(.post, "/v1/cards", json: #"{"customerId": "c-1"}"#, token: ClientAccessTests.issuing.key)
+                .decode(CardBody.self)
+            // A reference TOME knows and the database does not: a card made before the pool.
+            let elsewhere = try await app.dual.mintPair(requestId: "made-elsewhere")
+            let settlement = ClientAccessTests.settlement.key
+            let support = ClientAccessTests.support.key
+            let calls: [(String, HTTPRequest.Method, String, String?, HTTPResponse.Status)] = [
+                (settlement, .post, "/v1/detokenize", #"{"ns2Token": "\#(card.ns2Token)"}"#, .ok),
+                (settlement, .post, "/v1/detokenize", #"{"ns2Token": "\#(elsewhere.ns2Token)"}"#, .ok),
+                (settlement, .post, "/v1/detokenize", #"{"ns2Token": "ns2_nobody_knows_this"}"#, .notFound),
+                (support, .post, "/v1/detokenize", #"{"ns2Token": "\#(card.ns2Token)"}"#, .forbidden),
+                (support, .get, "/v1/cards/\(card.cardId)", nil, .ok),
+                (support, .get, "/v1/cards/card_missing", nil, .notFound),
+                (settlement, .get, "/v1/cards/\(card.cardId)", nil, .forbidden),
+            ]
+            for (key, method, uri, json, status) in calls {
+                #expect(try await app.send(method, uri, json: json, token: key).status == status, "\(method) \(uri)")
+            }
+            let records = try app.audit.records()
+            let summary = records.map { "\($0["client"] ?? "-") \($0["route"] ?? "-") \($0["outcome"] ?? "-")" }
+            #expect(
+                summary == [
+                    "settlement POST /v1/detokenize database", "settlement POST /v1/detokenize tome",
+                    "settlement POST /v1/detokenize unknown", "support POST /v1/detokenize denied",
+                    "support GET /v1/cards/{cardId} database", "support GET /v1/cards/{cardId} unknown",
+                    "settlement GET /v1/cards/{cardId} denied",
+                ], "\(summary)")
+            #expect(records.allSatisfy { $0["logger"] as? String == "card-app.audit" && $0["time"] is String })
+            // A reference is kept as a fingerprint, the same for the same reference; a read keeps its card id.
+            let fingerprints = records.prefix(2).compactMap { $0["referenceFingerprint"] as? String }
+            #expect(fingerprints.count == 2 && fingerprints.allSatisfy { $0.hasPrefix("sha256:") && $0.count == 23 })
+            #expect(records[4]["cardId"] as? String == card.cardId)
+            Self.expectNoSecrets(
+                in: app.audit.lines + app.accessLog.lines,
+                [card.ns1Token, card.ns2Token, elsewhere.ns1Token, elsewhere.ns2Token, settlement, support, ClientAccessTests.issuing.key])
+        }
+    }
+
+    @Test func aRecordThatCannotBeWrittenWithholdsTheAnswer() async throws {
+        try await withCardApp { app in
+            try await app.fill(1)
+            let card = try await app.send(.post, "/v1/cards", json: #"{"customerId": "c-1"}"#).decode(CardBody.self)
+            app.audit.failing = true
+            let detokenized = try await app.send(.post, "/v1/detokenize", json: #"{"ns2Token": "\#(card.ns2Token)"}"#)
+            #expect(detokenized.status == .serviceUnavailable)
+            #expect(!String(buffer: detokenized.body).contains(card.ns1Token))
+            let read = try await app.send(.get, "/v1/cards/\(card.cardId)")
+            #expect(read.status == .serviceUnavailable)
+            #expect(!String(buffer: read.body).contains(card.ns1Token))
+        }
+    }
+
+    @Test func aWrongMethodOnAKnownPathIs405WithAllow() async throws {
+        try await withCardApp { app in
+            for (path, methods) in CardService.routes {
+                let uri = path.replacingOccurrences(of: "{cardId}", with: "card_1")
+                let response = try await app.send(.delete, uri)
+                #expect(response.status == .methodNotAllowed, "DELETE \(uri)")
+                #expect(response.headers[.allow] == methods.map(\.rawValue).joined(separator: ", "), "DELETE \(uri)")
+                #expect(try response.decode(ErrorBody.self).error.code == "method_not_allowed")
+            }
+            #expect(try await app.send(.get, "/v1/nothing-here").status == .notFound)
+            #expect(try await app.send(.get, "/v1/cards/a/b").status == .notFound)
+        }
+    }
+
+    @Test func theRouteTableIsTheRoutersOwn() async throws {
+        let database = PostgresClient(
+            configuration: try TestDatabase.baseConfiguration().makeClientConfiguration(), backgroundLogger: TestDatabase.quietLogger)
+        let served = try await HTTPTOMEClient.withClient(configuration: .init(baseURL: "http://127.0.0.1:1")) { tome in
+            let router = CardService.makeRouter(
+                configuration: .init(clients: ClientRegistry(token: testToken, logger: TestDatabase.quietLogger)), database: database,
+                pool: TokenPool(database: database, dual: DualNamespaceClient(tome: tome)), registry: testRegistry,
+                logger: TestDatabase.quietLogger)
+            return Set(router.routes.map { route in
+                let path = route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+                return "\(route.method.rawValue) /\(path.joined(separator: "/"))"
+            })
+        }
+        #expect(served == Set(CardService.routes.flatMap { route in route.methods.map { "\($0.rawValue) \(route.path)" } }))
+    }
+
+    @Test func theAccessLogHasOneLinePerRequestAndNoSecret() async throws {
+        try await withCardApp { app in
+            try await app.fill(1)
+            let card = try await app.send(.post, "/v1/cards", json: #"{"customerId": "c-1"}"#).decode(CardBody.self)
+            _ = try await app.send(.get, "/v1/cards/\(card.cardId)")
+            _ = try await app.send(.post, "/v1/detokenize", json: #"{"ns2Token": "\#(card.ns2Token)"}"#, token: "cak_wrong_key_0123456789")
+            _ = try await app.send(.get, "/health/live", token: nil)
+            let records = try app.accessLog.records()
+            let summary = records.map { "\($0["method"] ?? "-") \($0["route"] ?? "-") \($0["status"] ?? "-") \($0["client"] ?? "-")" }
+            #expect(
+                summary == [
+                    "POST /v1/cards 201 local", "GET /v1/cards/{cardId} 200 local", "POST /v1/detokenize 401 -", "GET /health/live 200 -",
+                ], "\(summary)")
+            #expect(records.allSatisfy { ($0["requestId"] as? String)?.isEmpty == false && $0["durationMs"] is Double })
+            Self.expectNoSecrets(in: app.accessLog.lines, [card.ns1Token, card.ns2Token, card.cardId, testToken, "cak_wrong_key_0123456789"])
+        }
+    }
+
+    static func expectNoSecrets(in lines: [String], _ secrets: [String]) {
+        for secret in secrets {
+            #expect(!lines.contains { $0.contains(secret) }, "a line holds \(secret.prefix(6))…")
+        }
+    }
+}
