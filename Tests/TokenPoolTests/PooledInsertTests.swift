@@ -42,9 +42,17 @@ struct PooledInsertTests {
             let pairs = try await withThrowingTaskGroup(of: TokenPair?.self) { group in
                 for card in 0..<40 {
                     group.addTask {
-                        try await withDatabaseRetry(operation: "insert", logger: TestDatabase.quietLogger) {
-                            try await pool.insertWithPooledPair(LabelledCard(cardId: "card-\(card)", label: "l\(card)")).first
+                        // SKIP LOCKED passes over pairs other claimers hold; under serializable one of
+                        // them may then roll back, so "nothing claimed" can come while a pair is left.
+                        // A service falls back then; here the claimer tries again while pairs remain.
+                        for _ in 0..<50 {
+                            let pair = try await withDatabaseRetry(operation: "insert", logger: TestDatabase.quietLogger) {
+                                try await pool.insertWithPooledPair(LabelledCard(cardId: "card-\(card)", label: "l\(card)")).first
+                            }
+                            if let pair { return pair }
+                            if try await harness.count("SELECT count(*) FROM token_pool") == 0 { return nil }
                         }
+                        return nil
                     }
                 }
                 var all: [TokenPair] = []
