@@ -79,8 +79,9 @@ struct DetokenizeRequest: Decodable {
         guard let token = try? all.decode(String.self, forKey: AnyKey(stringValue: "ns2Token")) else {
             throw APIError.badRequest("ns2Token is required and must be a string")
         }
-        guard !token.isEmpty, token.utf8.count <= 256, !token.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw APIError.badRequest("ns2Token must be 1 to 256 printable characters")
+        // What the OpenAPI document says, exactly: a reference is printable ASCII (as NS2 tokens are).
+        guard (1...256).contains(token.utf8.count), token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw APIError.badRequest("ns2Token must be 1 to 256 printable ASCII characters, no spaces")
         }
         ns2Token = token
     }
