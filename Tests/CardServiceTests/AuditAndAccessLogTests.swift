@@ -105,11 +105,13 @@ struct AuditAndAccessLogTests {
             _ = try await app.send(.get, "/v1/cards/\(card.cardId)")
             _ = try await app.send(.post, "/v1/detokenize", json: #"{"ns2Token": "\#(card.ns2Token)"}"#, token: "cak_wrong_key_0123456789")
             _ = try await app.send(.get, "/health/live", token: nil)
+            _ = try await app.send(.put, "/v1/detokenize")
             let records = try app.accessLog.records()
             let summary = records.map { "\($0["method"] ?? "-") \($0["route"] ?? "-") \($0["status"] ?? "-") \($0["client"] ?? "-")" }
             #expect(
                 summary == [
                     "POST /v1/cards 201 local", "GET /v1/cards/{cardId} 200 local", "POST /v1/detokenize 401 -", "GET /health/live 200 -",
+                    "PUT unmatched 405 -",
                 ], "\(summary)")
             #expect(records.allSatisfy { ($0["requestId"] as? String)?.isEmpty == false && $0["durationMs"] is Double })
             Self.expectNoSecrets(in: app.accessLog.lines, [card.ns1Token, card.ns2Token, card.cardId, testToken, "cak_wrong_key_0123456789"])
