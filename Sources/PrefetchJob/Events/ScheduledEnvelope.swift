@@ -1,3 +1,5 @@
+import TOMEWire
+
 /// The envelopes AWS sends when a schedule fires without an `Input` of ours: an EventBridge
 /// rule's scheduled event and EventBridge Scheduler's default payload. Both become a scheduled
 /// refill whose idempotency key is the same in every retry of one firing.

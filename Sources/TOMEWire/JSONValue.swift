@@ -1,5 +1,6 @@
-/// Any JSON document, decoded without a schema, so that a bad event can be told exactly what is wrong.
-enum JSONValue: Decodable, Equatable {
+/// Any JSON document, decoded without a schema, so that a bad document (a job event, the card
+/// app's clients file) can be told exactly what is wrong with it.
+public enum JSONValue: Decodable, Equatable, Sendable {
     case null
     case bool(Bool)
     case number(Double)
@@ -7,7 +8,7 @@ enum JSONValue: Decodable, Equatable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -25,7 +26,7 @@ enum JSONValue: Decodable, Equatable {
     }
 
     /// The JSON type's name, for error messages.
-    var typeName: String {
+    public var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
