@@ -128,3 +128,24 @@ extension TestResponse {
 
     var text: String { String(buffer: body) }
 }
+
+/// Every "METHOD /path/{param}" the card app's router serves. The router is only built, never
+/// run: nothing connects anywhere.
+func servedRoutes() async throws -> Set<String> {
+    let database = PostgresClient(
+        configuration: try TestDatabase.baseConfiguration().makeClientConfiguration(), backgroundLogger: TestDatabase.quietLogger
+    )
+    return try await HTTPTOMEClient.withClient(configuration: .init(baseURL: "http://127.0.0.1:1")) { tome in
+        let router = CardService.makeRouter(
+            configuration: .init(clients: ClientRegistry(token: testToken, logger: TestDatabase.quietLogger)), database: database,
+            pool: TokenPool(database: database, dual: DualNamespaceClient(tome: tome)), registry: testRegistry,
+            logger: TestDatabase.quietLogger
+        )
+        return Set(router.routes.map { route in
+            let path = route.path.description.split(separator: "/").map { component in
+                component.hasPrefix(":") ? "{\(component.dropFirst())}" : String(component)
+            }
+            return "\(route.method.rawValue) /\(path.joined(separator: "/"))"
+        })
+    }
+}

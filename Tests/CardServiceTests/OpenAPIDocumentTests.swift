@@ -20,23 +20,7 @@ struct OpenAPIDocumentTests {
             for method in operations.keys { documented.insert("\(method.uppercased()) \(path)") }
         }
 
-        // The router is only built, never run: nothing connects anywhere.
-        let database = PostgresClient(
-            configuration: try TestDatabase.baseConfiguration().makeClientConfiguration(), backgroundLogger: TestDatabase.quietLogger
-        )
-        let served = try await HTTPTOMEClient.withClient(configuration: .init(baseURL: "http://127.0.0.1:1")) { tome in
-            let router = CardService.makeRouter(
-                configuration: .init(clients: ClientRegistry(token: testToken, logger: TestDatabase.quietLogger)), database: database,
-                pool: TokenPool(database: database, dual: DualNamespaceClient(tome: tome)), registry: testRegistry,
-                logger: TestDatabase.quietLogger
-            )
-            return Set(router.routes.map { route in
-                let path = route.path.description.split(separator: "/").map { component in
-                    component.hasPrefix(":") ? "{\(component.dropFirst())}" : String(component)
-                }
-                return "\(route.method.rawValue) /\(path.joined(separator: "/"))"
-            })
-        }
+        let served = try await servedRoutes()
         #expect(documented == served)
         let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])
         let card = try #require(schemas["Card"] as? [String: Any])
