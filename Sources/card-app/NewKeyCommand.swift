@@ -32,7 +32,7 @@ struct NewKeyCommand: ParsableCommand {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let key = "cak_" + Self.base64URL(bytes)
-        let hash = SHA256.hash(data: Array(key.utf8)).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        let hash = ClientSet.hexString(SHA256.hash(data: Array(key.utf8)))
         let scopeList = Set(scopes.compactMap(Scope.init(rawValue:))).sorted().map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
         print(key)
         print(#"{"id": "\#(client)", "keySha256": ["\#(hash)"], "scopes": [\#(scopeList)]}"#)
@@ -54,11 +54,5 @@ struct NewKeyCommand: ParsableCommand {
             index += 3
         }
         return String(decoding: out, as: UTF8.self)
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        String(repeating: "0", count: max(0, width - count)) + self
     }
 }

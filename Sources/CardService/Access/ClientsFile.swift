@@ -100,6 +100,17 @@ extension ClientSet {
             && id.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)) }
     }
 
+    /// Lowercase hex, two digits a byte: how the clients file writes a key's SHA-256.
+    public static func hexString(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// 64 lowercase hex characters as 32 bytes; nil for anything else.
     static func hexBytes(_ text: String) -> [UInt8]? {
         let digits = Array(text.utf8)

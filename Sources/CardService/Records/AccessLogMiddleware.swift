@@ -1,11 +1,5 @@
 import Hummingbird
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// One JSON line per request (`"logger": "card-app.access"`, at info level): method, route
 /// pattern, status, duration, request id and client id. Never a token, a key or a body: the
 /// route is the pattern (`/v1/cards/{cardId}`), not the path, and headers are not read.
@@ -33,7 +27,7 @@ struct AccessLogMiddleware: RouterMiddleware {
         let elapsed = ContinuousClock.now - started
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         let line = JSONText.object([
-            ("time", JSONText.string(Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date()))),
+            ("time", JSONText.now()),
             ("logger", JSONText.string("card-app.access")),
             ("level", JSONText.string("info")),
             ("method", JSONText.string(request.method.rawValue)),

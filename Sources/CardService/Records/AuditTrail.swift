@@ -1,12 +1,6 @@
 import Crypto
 import Metrics
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// One record per detokenization and per card read (PCI DSS requirement 10: who, what, when,
 /// outcome), as a JSON line on its own stream (`"logger": "card-app.audit"`). Never a token: a
 /// reference is recorded as a fingerprint that cannot be turned back into it. A record that
@@ -32,7 +26,7 @@ public struct AuditTrail: Sendable {
     /// Writes one record, or throws `AuditUnavailable` (nothing may be answered then).
     func record(client: String, route: String, cardId: String? = nil, reference: String? = nil, outcome: Outcome) throws(AuditUnavailable) {
         let line = JSONText.object([
-            ("time", JSONText.string(Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date()))),
+            ("time", JSONText.now()),
             ("logger", JSONText.string("card-app.audit")),
             ("client", JSONText.string(client)),
             ("route", JSONText.string(route)),
@@ -52,10 +46,7 @@ public struct AuditTrail: Sendable {
     /// The first 16 hex digits of the reference's SHA-256: enough to find every record about
     /// one reference, and NS2 references are random, so the digest cannot be turned back.
     static func fingerprint(_ reference: String) -> String {
-        "sha256:" + SHA256.hash(data: Array(reference.utf8)).prefix(8).map { byte in
-            let hex = String(byte, radix: 16)
-            return hex.count == 1 ? "0" + hex : hex
-        }.joined()
+        "sha256:" + ClientSet.hexString(SHA256.hash(data: Array(reference.utf8)).prefix(8))
     }
 }
 

@@ -2,6 +2,12 @@
 import Glibc
 #endif
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// Where one JSON line goes. `write` returns only once the whole line is written, and throws
 /// when it cannot be, so a caller that must not go on without its record can stop.
 public protocol LineSink: Sendable {
@@ -59,6 +65,11 @@ enum JSONText {
             }
         }
         return out + "\""
+    }
+
+    /// The current time as a JSON string, ISO 8601 in UTC with milliseconds, for every record.
+    static func now() -> String {
+        string(Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date()))
     }
 
     /// `{"key": value, …}` in the order given; nil values are left out.
