@@ -146,6 +146,8 @@ struct ClientAccessTests {
             defer { watcher.cancel() }
             let current = Current(old)
             let statuses = try await withThrowingTaskGroup(of: [HTTPResponse.Status].self) { group in
+                // A step that times out still stops the load, so the group can end.
+                defer { current.done = true }
                 for _ in 0..<4 {
                     group.addTask {
                         var seen: [HTTPResponse.Status] = []
@@ -158,43 +160,57 @@ struct ClientAccessTests {
                         return seen
                     }
                 }
-                // Step 1: both keys. Step 2: the client moves to the new key once the file is in force.
-                // Step 3: the old key goes.
-                try await Task.sleep(for: .milliseconds(150))
+                // Each step waits for requests to complete rather than for time to pass: on two
+                // busy cores a fixed sleep may see no request at all.
+                // Step 1: the old key alone. Step 2: both keys listed. Step 3: callers on the new key.
+                // Step 4: the old key goes once no caller uses it any more, as an operator would.
+                try await Self.waitFor("requests with the old key alone") { current.completed >= 4 }
                 try file.write([("issuing", [old, new], [.cardsCreate])])
-                try await Self.waitUntil { registry.clients.authenticate(key: new.key) != nil }
-                try await Task.sleep(for: .milliseconds(150))
+                try await Self.waitFor("the watcher to load both keys") { registry.clients.authenticate(key: new.key) != nil }
+                let listedBoth = current.completed
+                try await Self.waitFor("requests while both keys are listed") { current.completed >= listedBoth + 4 }
                 current.key = new
-                // As an operator would: the old key goes once no caller uses it any more.
-                try await Self.waitUntil { current.inFlight(old) == 0 }
-                try await Task.sleep(for: .milliseconds(150))
+                try await Self.waitFor("the last request with the old key") { current.inFlight(old) == 0 }
                 try file.write([("issuing", [new], [.cardsCreate])])
-                try await Self.waitUntil { registry.clients.authenticate(key: old.key) == nil }
-                try await Task.sleep(for: .milliseconds(150))
+                try await Self.waitFor("the watcher to drop the old key") { registry.clients.authenticate(key: old.key) == nil }
+                let droppedOld = current.completed
+                try await Self.waitFor("requests after the old key went") { current.completed >= droppedOld + 4 }
                 current.done = true
                 var all: [HTTPResponse.Status] = []
                 for try await part in group { all += part }
                 return all
             }
-            #expect(statuses.count >= 8, "requests made during the rotation: \(statuses.count)")
+            #expect(statuses.count >= 16, "requests made during the rotation: \(statuses.count)")
             #expect(statuses.allSatisfy { $0 == .created }, "\(statuses.map(\.code))")
             let retired = try await app.send(.post, "/v1/cards", json: #"{"customerId": "r"}"#, token: old.key)
             #expect(retired.status == .unauthorized)
         }
     }
 
-    static func waitUntil(_ condition: () -> Bool) async throws {
-        for _ in 0..<200 where !condition() { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(condition(), "the watcher did not load the new file in 2 s")
+    /// Polls `condition` until it holds; throws after 60 s, so a stalled step fails here, named,
+    /// instead of showing up as a wrong status later.
+    static func waitFor(_ what: String, _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !condition() {
+            guard ContinuousClock.now < deadline else { throw StepTimedOut(step: what) }
+            try await Task.sleep(for: .milliseconds(10))
+        }
     }
 }
 
-/// The key the load uses now, the requests in flight with each key, and whether to stop.
+struct StepTimedOut: Error, CustomStringConvertible {
+    let step: String
+    var description: String { "waited 60 s for \(step)" }
+}
+
+/// The key the load uses now, the requests in flight with each key, the requests completed, and
+/// whether to stop.
 final class Current: Sendable {
     private struct State {
         var key: TestKey
         var done = false
         var inFlight: [String: Int] = [:]
+        var completed = 0
     }
 
     private let state: Mutex<State>
@@ -220,8 +236,13 @@ final class Current: Sendable {
     }
 
     func finished(_ key: TestKey) {
-        state.withLock { $0.inFlight[key.key, default: 0] -= 1 }
+        state.withLock { state in
+            state.inFlight[key.key, default: 0] -= 1
+            state.completed += 1
+        }
     }
+
+    var completed: Int { state.withLock { $0.completed } }
 
     func inFlight(_ key: TestKey) -> Int {
         state.withLock { $0.inFlight[key.key, default: 0] }
