@@ -61,4 +61,7 @@ public struct APIError: HTTPResponseError, Sendable {
         error.headers[.retryAfter] = String(retryAfterSeconds)
         return error
     }
+
+    /// An audit record could not be written, so nothing is answered.
+    static var auditUnavailable: APIError { unavailable("the audit trail cannot be written, so nothing is answered; retry") }
 }

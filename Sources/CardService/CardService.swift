@@ -58,9 +58,10 @@ public enum CardService {
         router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
         let poolLevel = PoolLevelCache(database: database, refreshInterval: configuration.poolLevelRefresh, logger: logger)
         OperationsRoutes(database: database, registry: registry, poolLevel: poolLevel, logger: logger).add(to: router)
-        let v1 = router.group("v1").add(middleware: ClientAuthMiddleware(registry: configuration.clients))
+        let audit = AuditTrail(sink: configuration.auditSink)
+        let v1 = router.group("v1").add(middleware: ClientAuthMiddleware(registry: configuration.clients, audit: audit))
         let store = CardStore(database: database, pool: pool, direct: configuration.tokenSource == .direct, logger: logger)
-        CardRoutes(store: store, pool: pool, audit: AuditTrail(sink: configuration.auditSink), maxBodyBytes: configuration.maxBodyBytes)
+        CardRoutes(store: store, pool: pool, audit: audit, maxBodyBytes: configuration.maxBodyBytes)
             .add(to: v1)
         return router
     }

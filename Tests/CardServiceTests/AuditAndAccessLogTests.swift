@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
 import TOMEClient
+import TOMESimulator
 import TestSupport
 import Testing
 import TokenPool
@@ -51,6 +52,52 @@ struct AuditAndAccessLogTests {
             Self.expectNoSecrets(
                 in: app.audit.lines + app.accessLog.lines,
                 [card.ns1Token, card.ns2Token, elsewhere.ns1Token, elsewhere.ns2Token, settlement, support, ClientAccessTests.issuing.key])
+        }
+    }
+
+    /// Invalid access attempts are on the record (PCI DSS 10.2.1.4): a missing key, an unknown
+    /// key and a key's hash presented as the key, on every `/v1` route, with no client named
+    /// and nothing of the key written.
+    @Test func aRefusedKeyIsOnTheRecordWithoutTheKey() async throws {
+        let (file, registry) = try ClientAccessTests.scopedClients()
+        defer { file.remove() }
+        try await withCardApp(clients: registry) { app in
+            let wrong = "cak_wrong_key_0123456789"
+            let hash = ClientAccessTests.settlement.hash
+            let calls: [(String?, HTTPRequest.Method, String, String?)] = [
+                (nil, .post, "/v1/cards", #"{"customerId": "c-1"}"#),
+                (wrong, .get, "/v1/cards/card_1", nil),
+                (hash, .post, "/v1/detokenize", #"{"ns2Token": "ns2_some_reference"}"#),
+            ]
+            for (key, method, uri, json) in calls {
+                #expect(try await app.send(method, uri, json: json, token: key).status == .unauthorized, "\(method) \(uri)")
+            }
+            let records = try app.audit.records()
+            let summary = records.map { "\($0["client"] ?? "-") \($0["route"] ?? "-") \($0["outcome"] ?? "-")" }
+            #expect(
+                summary == [
+                    "- POST /v1/cards unauthenticated", "- GET /v1/cards/{cardId} unauthenticated",
+                    "- POST /v1/detokenize unauthenticated",
+                ], "\(summary)")
+            Self.expectNoSecrets(in: app.audit.lines + app.accessLog.lines, [wrong, hash, "ns2_some_reference"])
+        }
+    }
+
+    /// A detokenization that could not be answered (a database miss, then TOME down) is still on
+    /// the record, as failed, before its 503 leaves.
+    @Test func anAttemptThatFailsIsOnTheRecordAsFailed() async throws {
+        try await withCardApp { app in
+            var faults = FaultSettings()
+            faults.errorRates = ["503": 1]
+            faults.retryAfterSeconds = 0
+            try app.simulator.simulator.setFaults(faults)
+            let response = try await app.send(.post, "/v1/detokenize", json: #"{"ns2Token": "ns2_only_tome_knows"}"#)
+            #expect(response.status == .serviceUnavailable)
+            let records = try app.audit.records()
+            #expect(records.count == 1)
+            #expect(records.first?["outcome"] as? String == "failed")
+            #expect(records.first?["client"] as? String == "local")
+            #expect((records.first?["referenceFingerprint"] as? String)?.hasPrefix("sha256:") == true)
         }
     }
 

@@ -2,15 +2,23 @@ import Hummingbird
 
 /// Requires `Authorization: Bearer <key>` of a known client (`ClientSet.authenticate`, constant
 /// time) and records the client in the context; which scope a route needs is the route's check.
+/// A refused key is an invalid access attempt, on the audit trail before the 401 leaves.
 struct ClientAuthMiddleware: RouterMiddleware {
     typealias Context = CardRequestContext
 
     let registry: ClientRegistry
+    let audit: AuditTrail
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
             let client = registry.clients.authenticate(key: String(header.dropFirst(7)))
         else {
+            let route = "\(request.method.rawValue) \(context.endpointPath ?? "unmatched")"
+            do {
+                try audit.record(client: nil, route: route, outcome: .unauthenticated)
+            } catch {
+                throw APIError.auditUnavailable
+            }
             throw APIError.unauthorized
         }
         var context = context

@@ -1,8 +1,9 @@
 import Crypto
 import Metrics
 
-/// One record per detokenization and per card read (PCI DSS requirement 10: who, what, when,
-/// outcome), as a JSON line on its own stream (`"logger": "card-app.audit"`). Never a token: a
+/// One record per detokenization, per card read and per refused key on a `/v1` route (PCI DSS
+/// requirement 10: who, what, when, outcome, invalid access attempts included), as a JSON line
+/// on its own stream (`"logger": "card-app.audit"`). Never a token: a
 /// reference is recorded as a fingerprint that cannot be turned back into it. A record that
 /// cannot be written fails the request, so nothing is resolved off the record.
 public struct AuditTrail: Sendable {
@@ -15,6 +16,11 @@ public struct AuditTrail: Sendable {
         case unknown
         /// The client lacks the route's scope.
         case denied
+        /// No key, or a key no client holds (401): no client is named.
+        case unauthenticated
+        /// The database (or, after a miss, TOME) could not answer (503): nothing was returned,
+        /// but the attempt is on the record.
+        case failed
     }
 
     let sink: any LineSink
@@ -24,11 +30,11 @@ public struct AuditTrail: Sendable {
     }
 
     /// Writes one record, or throws `AuditUnavailable` (nothing may be answered then).
-    func record(client: String, route: String, cardId: String? = nil, reference: String? = nil, outcome: Outcome) throws(AuditUnavailable) {
+    func record(client: String?, route: String, cardId: String? = nil, reference: String? = nil, outcome: Outcome) throws(AuditUnavailable) {
         let line = JSONText.object([
             ("time", JSONText.now()),
             ("logger", JSONText.string("card-app.audit")),
-            ("client", JSONText.string(client)),
+            ("client", client.map(JSONText.string)),
             ("route", JSONText.string(route)),
             ("cardId", cardId.map(JSONText.string)),
             ("referenceFingerprint", reference.map { JSONText.string(Self.fingerprint($0)) }),

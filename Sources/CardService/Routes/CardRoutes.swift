@@ -53,6 +53,7 @@ struct CardRoutes {
         do {
             card = try await store.find(cardId: cardId)
         } catch let error as DatabaseError {
+            try record(client: client.id, route: route, cardId: cardId, outcome: .failed)
             throw Self.unavailable(error, context: context)
         }
         try record(client: client.id, route: route, cardId: cardId, outcome: card == nil ? .unknown : .database)
@@ -68,8 +69,10 @@ struct CardRoutes {
         do {
             answer = try await pool.detokenize(ns2Token: body.ns2Token)
         } catch let error as DatabaseError {
+            try record(client: client.id, route: route, reference: body.ns2Token, outcome: .failed)
             throw Self.unavailable(error, context: context)
         } catch let error as DualNamespaceError {
+            try record(client: client.id, route: route, reference: body.ns2Token, outcome: .failed)
             context.logger.error("TOME detokenize failed", metadata: ["error": "\(error)"])
             throw APIError.unavailable("the reference is not in the database and TOME is unavailable")
         }
@@ -90,16 +93,16 @@ struct CardRoutes {
         do {
             return try context.require(scope)
         } catch let error as APIError where error.status == .forbidden {
-            try record(client: context.client?.id ?? "unknown", route: route, cardId: cardId, outcome: .denied)
+            try record(client: context.client?.id, route: route, cardId: cardId, outcome: .denied)
             throw error
         }
     }
 
-    private func record(client: String, route: String, cardId: String? = nil, reference: String? = nil, outcome: AuditTrail.Outcome) throws {
+    private func record(client: String?, route: String, cardId: String? = nil, reference: String? = nil, outcome: AuditTrail.Outcome) throws {
         do {
             try audit.record(client: client, route: route, cardId: cardId, reference: reference, outcome: outcome)
         } catch {
-            throw APIError.unavailable("the audit trail cannot be written, so nothing is answered; retry")
+            throw APIError.auditUnavailable
         }
     }
 
