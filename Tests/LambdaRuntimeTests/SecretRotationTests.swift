@@ -14,39 +14,18 @@ struct SecretRotationTests {
 
     /// A login role of the test's own, whose password the test can rotate without disturbing others.
     struct Login {
-        let role: String
-        let schema: String
+        let role: TestLoginRole
         let configuration: DatabaseConfiguration
 
         /// The JSON that RDS and its rotation functions keep.
         func secret(password: String) -> String {
-            #"{"username": "\#(role)", "password": "\#(password)", "engine": "postgres", "host": "\#(configuration.host)", "port": \#(configuration.port), "dbname": "\#(configuration.database)", "dbInstanceIdentifier": "tome-pool"}"#
+            #"{"username": "\#(role.role)", "password": "\#(password)", "engine": "postgres", "host": "\#(configuration.host)", "port": \#(configuration.port), "dbname": "\#(configuration.database)", "dbInstanceIdentifier": "tome-pool"}"#
         }
     }
 
     static func makeLogin(_ harness: LambdaHarness, password: String) async throws -> Login {
-        let role = "rotation_" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
-        let schema = try await harness.string("SELECT current_schema()")
-        for statement in [
-            "CREATE ROLE \(role) LOGIN PASSWORD '\(password)'",
-            "GRANT ALL ON SCHEMA \(schema) TO \(role)",
-            "GRANT ALL ON ALL TABLES IN SCHEMA \(schema) TO \(role)",
-            "ALTER ROLE \(role) SET search_path = \(schema)",
-        ] {
-            try await harness.database.query(PostgresQuery(unsafeSQL: statement))
-        }
-        return Login(role: role, schema: schema, configuration: try TestDatabase.baseConfiguration())
-    }
-
-    static func dropLogin(_ login: Login, _ harness: LambdaHarness) async throws {
-        do {
-            try await harness.database.query(PostgresQuery(unsafeSQL: "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '\(login.role)'"))
-            try await harness.database.query(PostgresQuery(unsafeSQL: "REVOKE ALL ON ALL TABLES IN SCHEMA \(login.schema) FROM \(login.role)"))
-            try await harness.database.query(PostgresQuery(unsafeSQL: "REVOKE ALL ON SCHEMA \(login.schema) FROM \(login.role)"))
-            try await harness.database.query(PostgresQuery(unsafeSQL: "DROP ROLE \(login.role)"))
-        } catch {
-            throw HarnessFailure("could not drop the test role: \(String(reflecting: error))")
-        }
+        let role = try await TestLoginRole.create(prefix: "rotation", password: password, on: harness.database)
+        return Login(role: role, configuration: try TestDatabase.baseConfiguration())
     }
 
     static func environment(port: Int, token: String) -> [String: String] {
@@ -72,8 +51,8 @@ struct SecretRotationTests {
 
                 // RDS rotates the password; the sessions the job holds end (as a restart or failover would).
                 secrets.set(login.secret(password: "second-password-2"), for: Self.databaseSecretArn)
-                try await harness.database.query(PostgresQuery(unsafeSQL: "ALTER ROLE \(login.role) PASSWORD 'second-password-2'"))
-                try await harness.database.query(PostgresQuery(unsafeSQL: "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '\(login.role)'"))
+                try await harness.database.query(PostgresQuery(unsafeSQL: "ALTER ROLE \(login.role.role) PASSWORD 'second-password-2'"))
+                try await harness.database.query(PostgresQuery(unsafeSQL: "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '\(login.role.role)'"))
 
                 let status = try await harness.emulator.answer(for: harness.emulator.invoke(#"{"action": "status"}"#))
                 #expect(status.isResponse(containing: "\"available\":300"), "\(status) \(binary.logLines.suffix(5))")
@@ -90,7 +69,7 @@ struct SecretRotationTests {
                     #expect(!logs.contains(secret), "a log line holds a secret")
                 }
             }
-            try await Self.dropLogin(login, harness)
+            try await login.role.drop(on: harness.database)
         }
     }
 

@@ -151,22 +151,12 @@ struct PooledInsertTests {
     }
 }
 
-/// A login role for one test, on the test's schema.
+/// A login role for one test, whose statements PostgreSQL counts apart from everyone else's.
 struct RoundTripLogin {
-    let role: String
-    let schema: String
+    let login: TestLoginRole
 
     static func make(_ harness: PoolHarness) async throws -> RoundTripLogin {
-        let role = "round_trips_" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
-        let schema = try await harness.string("SELECT current_schema()")
-        for statement in [
-            "CREATE ROLE \(role) LOGIN PASSWORD 'round-trips'",
-            "GRANT ALL ON SCHEMA \(schema) TO \(role)",
-            "GRANT ALL ON ALL TABLES IN SCHEMA \(schema) TO \(role)",
-        ] {
-            try await harness.database.query(PostgresQuery(unsafeSQL: statement))
-        }
-        return RoundTripLogin(role: role, schema: schema)
+        RoundTripLogin(login: try await TestLoginRole.create(prefix: "round_trips", password: "round-trips", on: harness.database))
     }
 
     /// A pool library connected as this role.
@@ -174,9 +164,9 @@ struct RoundTripLogin {
         _ harness: PoolHarness, _ body: @Sendable (TokenPool, PostgresClient) async throws -> Result
     ) async throws -> Result {
         var configuration = try TestDatabase.baseConfiguration()
-        configuration.username = role
+        configuration.username = login.role
         configuration.password = "round-trips"
-        configuration.startupParameters = [("search_path", schema)]
+        configuration.startupParameters = [("search_path", login.schema)]
         let dual = harness.dual
         return try await PostgresClient.withClient(configuration, logger: TestDatabase.quietLogger) { client in
             try await body(TokenPool(database: client, dual: dual), client)
@@ -186,12 +176,10 @@ struct RoundTripLogin {
     /// Statements this role has run, as PostgreSQL counted them.
     func statements(_ harness: PoolHarness) async throws -> Int {
         try await harness.count(
-            "SELECT COALESCE(sum(calls), 0)::int FROM public.pg_stat_statements WHERE userid = (SELECT oid FROM pg_roles WHERE rolname = '\(role)')")
+            "SELECT COALESCE(sum(calls), 0)::int FROM public.pg_stat_statements WHERE userid = (SELECT oid FROM pg_roles WHERE rolname = '\(login.role)')")
     }
 
     func drop(_ harness: PoolHarness) async throws {
-        try await harness.database.query(PostgresQuery(unsafeSQL: "REVOKE ALL ON ALL TABLES IN SCHEMA \(schema) FROM \(role)"))
-        try await harness.database.query(PostgresQuery(unsafeSQL: "REVOKE ALL ON SCHEMA \(schema) FROM \(role)"))
-        try await harness.database.query(PostgresQuery(unsafeSQL: "DROP ROLE \(role)"))
+        try await login.drop(on: harness.database)
     }
 }
