@@ -1,4 +1,5 @@
 public import PostgresNIO
+import Synchronization
 
 /// A service's own row for a new card, written by the same statement that claims the card's
 /// pair: one round trip per card, where `reserve(cardId:on:)` in a transaction of the caller's
@@ -52,7 +53,20 @@ extension PooledInsert {
 struct PooledInsertStatement<Insert: PooledInsert>: PostgresPreparedStatement {
     typealias Row = Insert.Row
 
-    static var sql: String { Insert.statement }
+    static var sql: String { text.sql }
+    static var name: String { text.name }
+
+    /// PostgresNIO asks for the name and the text on every execution; the defaults would build
+    /// both each time (the name from the type by reflection, the text from the claim's parts),
+    /// which showed in card-app's profile. Built once per service type instead.
+    private static var text: (name: String, sql: String) {
+        statementTexts.withLock { texts in
+            if let text = texts[ObjectIdentifier(Insert.self)] { return text }
+            let text = (name: String(reflecting: Self.self), sql: Insert.statement)
+            texts[ObjectIdentifier(Insert.self)] = text
+            return text
+        }
+    }
 
     let insert: Insert
     let startKey: Int64
@@ -69,3 +83,6 @@ struct PooledInsertStatement<Insert: PooledInsert>: PostgresPreparedStatement {
         try insert.decodeRow(row)
     }
 }
+
+/// The statement's name and text per service type, for `PooledInsertStatement`.
+private let statementTexts = Mutex<[ObjectIdentifier: (name: String, sql: String)]>([:])
