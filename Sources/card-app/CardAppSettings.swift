@@ -19,6 +19,8 @@ struct CardAppSettings {
     var clients: Clients
     var tokenSource: CardService.Configuration.TokenSource
     var logLevel: Logger.Level
+    /// JSON lines (like the access log beside them on standard error) unless a person reads a terminal.
+    var logFormat: LogFormat
 
     init(environment: [String: String]) throws(ConfigurationError) {
         var reader = EnvironmentReader(environment)
@@ -47,6 +49,7 @@ struct CardAppSettings {
         let internalNamespace = reader.string("TOME_NS1", default: "NS1")
         let externalNamespace = reader.string("TOME_NS2", default: "NS2")
         let logLevel = reader.logLevel("LOG_LEVEL")
+        let logFormat = reader.logFormat("LOG_FORMAT")
         problems += reader.problems
         var tome: HTTPTOMEClient.Configuration?
         do { tome = try HTTPTOMEClient.Configuration(environment: environment) } catch { problems += error.problems }
@@ -58,6 +61,7 @@ struct CardAppSettings {
         self.clients = clients
         self.tokenSource = tokenSource
         self.logLevel = logLevel
+        self.logFormat = logFormat
     }
 
     /// The clients in force at start-up; a clients file that is refused stops the start.

@@ -35,8 +35,7 @@ struct ServeCommand: AsyncParsableCommand {
             ProcessEnvironment.writeToStandardError("card-app: \(error)\n")
             throw ExitCode(2)
         }
-        var logger = Logger(label: "card-app")
-        logger.logLevel = settings.logLevel
+        let logger = settings.logFormat.logger(label: "card-app", level: settings.logLevel)
         let clients: ClientRegistry
         do {
             clients = try settings.clientRegistry(logger: logger)

@@ -159,11 +159,7 @@ enum LambdaMode {
     }
 
     private static func makeLogger(level: Logger.Level, text: Bool) -> Logger {
-        var logger = Logger(label: "tome-prefetch") { label -> any LogHandler in
-            text ? StreamLogHandler.standardError(label: label) : JSONLogHandler(label: label, level: level)
-        }
-        logger.logLevel = level
-        return logger
+        (text ? LogFormat.text : .json).logger(label: "tome-prefetch", level: level)
     }
 }
 

@@ -25,9 +25,10 @@ struct Runtime: Sendable {
         }
         do {
             let level = try Logger.Level.fromEnvironment(environment)
+            let format = try LogFormat.fromEnvironment(environment)
             let secrets = try await SecretLoader(environment: environment).load()
             let configuration = try PrefetchJob.Configuration(environment: environment, secrets: secrets)
-            return Runtime(configuration: configuration, logger: makeLogger(level: level, environment: environment))
+            return Runtime(configuration: configuration, logger: format.logger(label: "tome-prefetch", level: level))
         } catch {
             ProcessEnvironment.writeToStandardError("tome-prefetch: \(error)\n")
             throw ExitCode(2)
@@ -36,17 +37,6 @@ struct Runtime: Sendable {
 
     func withJob<Result: Sendable>(_ body: (PrefetchJob) async throws -> Result) async throws -> Result {
         try await PrefetchJob.withJob(configuration: configuration, logger: logger, body)
-    }
-
-    /// JSON lines when stderr is not a terminal (or `LOG_FORMAT=json`); readable lines otherwise.
-    private static func makeLogger(level: Logger.Level, environment: [String: String]) -> Logger {
-        let format = environment["LOG_FORMAT"]?.lowercased()
-        let json = format == "json" || (format != "text" && isatty(STDERR_FILENO) == 0)
-        var logger = Logger(label: "tome-prefetch") { label -> any LogHandler in
-            json ? JSONLogHandler(label: label, level: level) : StreamLogHandler.standardError(label: label)
-        }
-        logger.logLevel = level
-        return logger
     }
 }
 

@@ -150,6 +150,8 @@ struct AuditAndAccessLogTests {
                     "PUT unmatched 405 -",
                 ], "\(summary)")
             #expect(records.allSatisfy { ($0["requestId"] as? String)?.isEmpty == false && $0["durationMs"] is Double })
+            // The shape of card-app's other JSON log lines on the same stream.
+            #expect(records.allSatisfy { $0["level"] as? String == "INFO" && $0["timestamp"] is String && $0["logger"] as? String == "card-app.access" })
             Self.expectNoSecrets(in: app.accessLog.lines, [card.ns1Token, card.ns2Token, card.cardId, testToken, "cak_wrong_key_0123456789"])
         }
     }

@@ -98,6 +98,15 @@ struct ValidationTests {
         }
     }
 
+    @Test func logFormatIsJSONOrTextAndNothingElse() throws {
+        #expect(try LogFormat.fromEnvironment(["LOG_FORMAT": "JSON"]) == .json)
+        #expect(try LogFormat.fromEnvironment(["LOG_FORMAT": "text"]) == .text)
+        // Unset: JSON for a log pipeline (the tests' standard error is not a terminal).
+        #expect(try LogFormat.fromEnvironment([:]) == LogFormat.forStandardError)
+        let error = #expect(throws: ConfigurationError.self) { try LogFormat.fromEnvironment(["LOG_FORMAT": "xml"]) }
+        #expect(error?.problems == [#"LOG_FORMAT must be json or text, got "xml""#])
+    }
+
     @Test func unreadableTLSFilesAreConfigurationErrors() {
         let missing = HTTPTOMEClient.Configuration(
             baseURL: "https://tome.internal",

@@ -27,9 +27,11 @@ struct AccessLogMiddleware: RouterMiddleware {
         let elapsed = ContinuousClock.now - started
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         let line = JSONText.object([
-            ("time", JSONText.now()),
+            // The names and level spelling of card-app's other log lines on standard error
+            // (JSONLogHandler), so a log pipeline reads one shape there.
+            ("timestamp", JSONText.now()),
             ("logger", JSONText.string("card-app.access")),
-            ("level", JSONText.string("info")),
+            ("level", JSONText.string("INFO")),
             ("method", JSONText.string(request.method.rawValue)),
             // An unmatched path is not echoed: it is whatever the caller sent. Hummingbird names
             // it "NotFound", which read oddly beside a 405.

@@ -1,6 +1,4 @@
-import ProcessConfiguration
 public import Logging
-import TOMEClient
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
