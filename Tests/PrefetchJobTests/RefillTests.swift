@@ -102,13 +102,14 @@ struct RefillTests {
     @Test func aDeadlineStopsNewBatchesAndNothingIsCutHalfWay() async throws {
         var slow = FaultSettings()
         slow.latencyMs = 200
-        try await withJob(simulator: .init(faults: slow), target: 9_000, batchSize: 100, concurrency: 2, tune: { $0.deadlineMargin = .milliseconds(300) }) { harness in
-            // 90 batches of two 200 ms calls, two at a time, need about 18 s; the deadline allows 9 s,
-            // which leaves room for start-up (the namespace checks, the lease, the plan) on a busy machine.
-            let summary = try await harness.refill(deadline: .now + .seconds(9))
+        try await withJob(simulator: .init(faults: slow), target: 20_000, batchSize: 100, concurrency: 2, tune: { $0.deadlineMargin = .milliseconds(300) }) { harness in
+            // 200 batches of two 200 ms calls, two at a time, need about 40 s; the deadline allows 20 s.
+            // The start-up before the first batch (the namespace checks, the lease, the plan) took
+            // over 8.7 s once on CI's two cores shared with the whole suite, when this allowed 9 s.
+            let summary = try await harness.refill(deadline: .now + .seconds(20))
             #expect(summary.status == .partial, "\(summary.error ?? "")")
             #expect(summary.batchesCommitted > 0, "\(summary.error ?? "")")
-            #expect(summary.batchesCommitted < 90)
+            #expect(summary.batchesCommitted < 200)
             #expect(summary.error?.contains("deadline") == true)
             // Whole batches only: every committed batch has all its pairs.
             #expect(try await harness.pooled == summary.batchesCommitted * 100)
