@@ -21,6 +21,12 @@ public struct CardRequestContext: RequestContext {
         guard client.scopes.contains(scope) else { throw APIError.forbidden(missing: scope) }
         return client
     }
+
+    /// The route's pattern (`/v1/cards/{cardId}`), never the path, which is whatever the caller
+    /// sent; "unmatched" when no route matched (Hummingbird's "NotFound" read oddly beside a 405).
+    var routePattern: String {
+        endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
+    }
 }
 
 /// Who the request turned out to be from, shared by every copy of one request's context.

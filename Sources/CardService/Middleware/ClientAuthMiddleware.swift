@@ -13,12 +13,7 @@ struct ClientAuthMiddleware: RouterMiddleware {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
             let client = registry.clients.authenticate(key: String(header.dropFirst(7)))
         else {
-            let route = "\(request.method.rawValue) \(context.endpointPath ?? "unmatched")"
-            do {
-                try audit.record(client: nil, route: route, outcome: .unauthenticated)
-            } catch {
-                throw APIError.auditUnavailable
-            }
+            try audit.record(client: nil, route: "\(request.method.rawValue) \(context.routePattern)", outcome: .unauthenticated)
             throw APIError.unauthorized
         }
         var context = context

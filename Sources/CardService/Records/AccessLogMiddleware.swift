@@ -33,9 +33,7 @@ struct AccessLogMiddleware: RouterMiddleware {
             ("logger", JSONText.string("card-app.access")),
             ("level", JSONText.string("INFO")),
             ("method", JSONText.string(request.method.rawValue)),
-            // An unmatched path is not echoed: it is whatever the caller sent. Hummingbird names
-            // it "NotFound", which read oddly beside a 405.
-            ("route", JSONText.string(context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched")),
+            ("route", JSONText.string(context.routePattern)),
             ("status", String(status.code)),
             ("durationMs", String((milliseconds * 1000).rounded() / 1000)),
             ("requestId", JSONText.string(context.id)),

@@ -29,8 +29,8 @@ public struct AuditTrail: Sendable {
         self.sink = sink
     }
 
-    /// Writes one record, or throws `AuditUnavailable` (nothing may be answered then).
-    func record(client: String?, route: String, cardId: String? = nil, reference: String? = nil, outcome: Outcome) throws(AuditUnavailable) {
+    /// Writes one record, or throws the 503 that answers instead (nothing may be answered then).
+    func record(client: String?, route: String, cardId: String? = nil, reference: String? = nil, outcome: Outcome) throws(APIError) {
         let line = JSONText.object([
             ("time", JSONText.now()),
             ("logger", JSONText.string("card-app.audit")),
@@ -44,7 +44,7 @@ public struct AuditTrail: Sendable {
             try sink.write(line: line)
         } catch {
             Counter(label: "card_app_audit_failures").increment()
-            throw AuditUnavailable()
+            throw APIError.auditUnavailable
         }
         Counter(label: "card_app_audit_records", dimensions: [("outcome", outcome.rawValue)]).increment()
     }
@@ -55,6 +55,3 @@ public struct AuditTrail: Sendable {
         "sha256:" + ClientSet.hexString(SHA256.hash(data: Array(reference.utf8)).prefix(8))
     }
 }
-
-/// The audit record could not be written, so the request is refused.
-struct AuditUnavailable: Error {}

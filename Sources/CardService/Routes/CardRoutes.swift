@@ -53,10 +53,10 @@ struct CardRoutes {
         do {
             card = try await store.find(cardId: cardId)
         } catch let error as DatabaseError {
-            try record(client: client.id, route: route, cardId: cardId, outcome: .failed)
+            try audit.record(client: client.id, route: route, cardId: cardId, outcome: .failed)
             throw Self.unavailable(error, context: context)
         }
-        try record(client: client.id, route: route, cardId: cardId, outcome: card == nil ? .unknown : .database)
+        try audit.record(client: client.id, route: route, cardId: cardId, outcome: card == nil ? .unknown : .database)
         guard let card else { throw APIError.notFound("no card with this id") }
         return card
     }
@@ -69,10 +69,10 @@ struct CardRoutes {
         do {
             answer = try await pool.detokenize(ns2Token: body.ns2Token)
         } catch let error as DatabaseError {
-            try record(client: client.id, route: route, reference: body.ns2Token, outcome: .failed)
+            try audit.record(client: client.id, route: route, reference: body.ns2Token, outcome: .failed)
             throw Self.unavailable(error, context: context)
         } catch let error as DualNamespaceError {
-            try record(client: client.id, route: route, reference: body.ns2Token, outcome: .failed)
+            try audit.record(client: client.id, route: route, reference: body.ns2Token, outcome: .failed)
             context.logger.error("TOME detokenize failed", metadata: ["error": "\(error)"])
             throw APIError.unavailable("the reference is not in the database and TOME is unavailable")
         }
@@ -83,7 +83,7 @@ struct CardRoutes {
             case nil: .unknown
             }
         // On the record before the token leaves: a record that cannot be written withholds it.
-        try record(client: client.id, route: route, reference: body.ns2Token, outcome: outcome)
+        try audit.record(client: client.id, route: route, reference: body.ns2Token, outcome: outcome)
         guard let answer else { throw APIError.notFound("neither the pool nor TOME knows this reference") }
         return DetokenizeResponse(ns1Token: answer.ns1Token, source: answer.source.rawValue)
     }
@@ -93,16 +93,8 @@ struct CardRoutes {
         do {
             return try context.require(scope)
         } catch let error as APIError where error.status == .forbidden {
-            try record(client: context.client?.id, route: route, cardId: cardId, outcome: .denied)
+            try audit.record(client: context.client?.id, route: route, cardId: cardId, outcome: .denied)
             throw error
-        }
-    }
-
-    private func record(client: String?, route: String, cardId: String? = nil, reference: String? = nil, outcome: AuditTrail.Outcome) throws {
-        do {
-            try audit.record(client: client, route: route, cardId: cardId, reference: reference, outcome: outcome)
-        } catch {
-            throw APIError.auditUnavailable
         }
     }
 
