@@ -15,14 +15,6 @@ public enum LogFormat: String, Sendable {
         isatty(STDERR_FILENO) == 0 ? .json : .text
     }
 
-    /// Reads `LOG_FORMAT` alone, for programs that need it before the rest of their settings.
-    public static func fromEnvironment(_ environment: [String: String]) throws(ConfigurationError) -> LogFormat {
-        var reader = EnvironmentReader(environment)
-        let format = reader.logFormat("LOG_FORMAT")
-        try reader.finish()
-        return format
-    }
-
     /// A logger labelled `label` at `level`, writing in this format.
     public func logger(label: String, level: Logger.Level) -> Logger {
         var logger = Logger(label: label) { label -> any LogHandler in

@@ -1,14 +1,6 @@
 public import Logging
 
 extension Logger.Level {
-    /// Reads `LOG_LEVEL` alone, for programs that need the level before the rest of their settings.
-    public static func fromEnvironment(_ environment: [String: String]) throws(ConfigurationError) -> Logger.Level {
-        var reader = EnvironmentReader(environment)
-        let level = reader.logLevel("LOG_LEVEL")
-        try reader.finish()
-        return level
-    }
-
     /// A level by swift-log's name or by Lambda's (`WARN` is `warning`, `FATAL` is `critical`).
     public init?(name: String) {
         switch name.lowercased() {

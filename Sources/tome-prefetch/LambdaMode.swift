@@ -17,7 +17,7 @@ enum LambdaMode {
         do {
             logger = try makeLogger(environment)
         } catch {
-            let fallback = makeLogger(level: .info, text: false)
+            let fallback = LogFormat.json.logger(label: "tome-prefetch", level: .info)
             try await failInit(endpoint: endpoint, errorType: "Runtime.InvalidConfiguration", error: error, logger: fallback)
         }
         let loader: SecretLoader
@@ -155,11 +155,8 @@ enum LambdaMode {
         var reader = EnvironmentReader(environment)
         let level = reader.optionalString("AWS_LAMBDA_LOG_LEVEL") != nil ? reader.logLevel("AWS_LAMBDA_LOG_LEVEL") : reader.logLevel("LOG_LEVEL")
         try reader.finish()
-        return makeLogger(level: level, text: environment["AWS_LAMBDA_LOG_FORMAT"]?.lowercased() == "text")
-    }
-
-    private static func makeLogger(level: Logger.Level, text: Bool) -> Logger {
-        (text ? LogFormat.text : .json).logger(label: "tome-prefetch", level: level)
+        let format: LogFormat = environment["AWS_LAMBDA_LOG_FORMAT"]?.lowercased() == "text" ? .text : .json
+        return format.logger(label: "tome-prefetch", level: level)
     }
 }
 

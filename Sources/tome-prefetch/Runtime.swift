@@ -24,8 +24,11 @@ struct Runtime: Sendable {
             environment["TOME_URL"] = "http://127.0.0.1:1"
         }
         do {
-            let level = try Logger.Level.fromEnvironment(environment)
-            let format = try LogFormat.fromEnvironment(environment)
+            // One reader, so a bad level and a bad format are named together.
+            var reader = EnvironmentReader(environment)
+            let level = reader.logLevel("LOG_LEVEL")
+            let format = reader.logFormat("LOG_FORMAT")
+            try reader.finish()
             let secrets = try await SecretLoader(environment: environment).load()
             let configuration = try PrefetchJob.Configuration(environment: environment, secrets: secrets)
             return Runtime(configuration: configuration, logger: format.logger(label: "tome-prefetch", level: level))

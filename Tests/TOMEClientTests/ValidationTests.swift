@@ -99,12 +99,15 @@ struct ValidationTests {
     }
 
     @Test func logFormatIsJSONOrTextAndNothingElse() throws {
-        #expect(try LogFormat.fromEnvironment(["LOG_FORMAT": "JSON"]) == .json)
-        #expect(try LogFormat.fromEnvironment(["LOG_FORMAT": "text"]) == .text)
+        func read(_ environment: [String: String]) -> (LogFormat, [String]) {
+            var reader = EnvironmentReader(environment)
+            return (reader.logFormat("LOG_FORMAT"), reader.problems)
+        }
+        #expect(read(["LOG_FORMAT": "JSON"]) == (.json, []))
+        #expect(read(["LOG_FORMAT": "text"]) == (.text, []))
         // Unset: JSON for a log pipeline (the tests' standard error is not a terminal).
-        #expect(try LogFormat.fromEnvironment([:]) == LogFormat.forStandardError)
-        let error = #expect(throws: ConfigurationError.self) { try LogFormat.fromEnvironment(["LOG_FORMAT": "xml"]) }
-        #expect(error?.problems == [#"LOG_FORMAT must be json or text, got "xml""#])
+        #expect(read([:]) == (LogFormat.forStandardError, []))
+        #expect(read(["LOG_FORMAT": "xml"]).1 == [#"LOG_FORMAT must be json or text, got "xml""#])
     }
 
     @Test func unreadableTLSFilesAreConfigurationErrors() {
