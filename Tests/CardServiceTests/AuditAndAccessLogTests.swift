@@ -5,7 +5,6 @@ import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
 import TOMEClient
-import TOMESimulator
 import TestSupport
 import Testing
 import TokenPool
@@ -87,10 +86,7 @@ struct AuditAndAccessLogTests {
     /// the record, as failed, before its 503 leaves.
     @Test func anAttemptThatFailsIsOnTheRecordAsFailed() async throws {
         try await withCardApp { app in
-            var faults = FaultSettings()
-            faults.errorRates = ["503": 1]
-            faults.retryAfterSeconds = 0
-            try app.simulator.simulator.setFaults(faults)
+            try app.takeTOMEDown()
             let response = try await app.send(.post, "/v1/detokenize", json: #"{"ns2Token": "ns2_only_tome_knows"}"#)
             #expect(response.status == .serviceUnavailable)
             let records = try app.audit.records()

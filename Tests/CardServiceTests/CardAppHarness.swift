@@ -54,6 +54,14 @@ struct CardAppHarness: Sendable {
     let simulator: RunningSimulator
     let dual: DualNamespaceClient
 
+    /// TOME answers 503 to every call, with no wait asked before a retry: TOME is down.
+    func takeTOMEDown() throws {
+        var faults = FaultSettings()
+        faults.errorRates = ["503": 1]
+        faults.retryAfterSeconds = 0
+        try simulator.simulator.setFaults(faults)
+    }
+
     func send(
         _ method: HTTPRequest.Method, _ uri: String, json: String? = nil, token: String? = testToken, headers extra: HTTPFields = [:]
     ) async throws -> TestResponse {

@@ -58,10 +58,7 @@ struct CardRoutesTests {
 
     @Test func anEmptyPoolAndTOMEDownIsA503NotA500() async throws {
         try await withCardApp { app in
-            var faults = FaultSettings()
-            faults.errorRates = ["503": 1]
-            faults.retryAfterSeconds = 0
-            try app.simulator.simulator.setFaults(faults)
+            try app.takeTOMEDown()
             let created = try await app.send(.post, "/v1/cards", json: #"{"customerId": "cust-1"}"#)
             #expect(created.status == .serviceUnavailable)
             #expect(created.headers[.retryAfter] != nil)

@@ -14,30 +14,33 @@ public struct TestLoginRole: Sendable {
         var schema: String?
         for try await name in try await database.query("SELECT current_schema()").decode(String.self) { schema = name }
         guard let schema else { throw TestLoginRoleError(description: "the test database has no current schema") }
-        for statement in [
+        try await run([
             "CREATE ROLE \(role) LOGIN PASSWORD '\(password)'",
             "GRANT ALL ON SCHEMA \(schema) TO \(role)",
             "GRANT ALL ON ALL TABLES IN SCHEMA \(schema) TO \(role)",
             "ALTER ROLE \(role) SET search_path = \(schema)",
-        ] {
-            try await database.query(PostgresQuery(unsafeSQL: statement))
-        }
+        ], on: database)
         return TestLoginRole(role: role, schema: schema)
     }
 
     /// Ends the role's sessions, takes its rights back and drops it.
     public func drop(on database: PostgresClient) async throws {
         do {
-            for statement in [
+            try await Self.run([
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '\(role)'",
                 "REVOKE ALL ON ALL TABLES IN SCHEMA \(schema) FROM \(role)",
                 "REVOKE ALL ON SCHEMA \(schema) FROM \(role)",
                 "DROP ROLE \(role)",
-            ] {
-                try await database.query(PostgresQuery(unsafeSQL: statement))
-            }
+            ], on: database)
         } catch {
             throw TestLoginRoleError(description: "could not drop the test role \(role): \(String(reflecting: error))")
+        }
+    }
+
+    /// Role statements, in order: names built here from a random suffix, never from input.
+    private static func run(_ statements: [String], on database: PostgresClient) async throws {
+        for statement in statements {
+            try await database.query(PostgresQuery(unsafeSQL: statement))
         }
     }
 }
