@@ -46,7 +46,11 @@ struct PooledInsertTests {
                         // them may then roll back, so "nothing claimed" can come while a pair is left.
                         // A service falls back then; here the claimer tries again while pairs remain.
                         for _ in 0..<50 {
-                            let pair = try await withDatabaseRetry(operation: "insert", logger: TestDatabase.quietLogger) {
+                            // 40 claimers share the harness's connections on two cores the whole suite
+                            // shares: on CI one attempt once waited past the 10 s default for one.
+                            let pair = try await withDatabaseRetry(
+                                operation: "insert", attemptTimeout: .seconds(60), logger: TestDatabase.quietLogger
+                            ) {
                                 try await pool.insertWithPooledPair(LabelledCard(cardId: "card-\(card)", label: "l\(card)")).first
                             }
                             if let pair { return pair }
