@@ -16,12 +16,11 @@ EXPECTED_EXITS = {0, 1, 3, 4, 5, 6}
 
 
 class Harness:
-    def __init__(self, repo, bin_dir, work, database_url, pg_port, rng):
+    def __init__(self, repo, bin_dir, work, database_url, rng):
         self.repo = repo
         self.bin = bin_dir
         self.work = work
         self.database_url = database_url
-        self.pg_port = pg_port
         self.rng = rng
         self.logs = []  # every output file of the current scenario
         self.crashes = []  # processes that died in a way nobody asked for
@@ -56,9 +55,9 @@ class Harness:
         return int(self.psql(sql) or 0)
 
     def postgres(self, action):
-        """`scripts/postgres start|stop` for this suite's own cluster."""
-        env = dict(os.environ, TOME_POOL_PG_PORT=str(self.pg_port))
-        subprocess.run([os.path.join(self.repo, "scripts", "postgres"), action], env=env,
+        """`scripts/postgres start|stop` for this suite's own cluster (scripts/chaos exports its
+        port and folder)."""
+        subprocess.run([os.path.join(self.repo, "scripts", "postgres"), action],
                        check=True, capture_output=True, timeout=120)
 
     def reset_tables(self):

@@ -30,14 +30,13 @@ def main():
     parser.add_argument("--json", dest="json_out")
     parser.add_argument("--bin", required=True, help="directory of the built products")
     parser.add_argument("--database-url", required=True)
-    parser.add_argument("--pg-port", type=int, required=True)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--only", action="append", help="run only this scenario (module name); repeatable")
     options = parser.parse_args()
     seed = options.seed if options.seed is not None else random.randrange(1 << 32)
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     work = tempfile.mkdtemp(prefix="chaos-")
-    harness = Harness(repo, options.bin, work, options.database_url, options.pg_port, random.Random(seed))
+    harness = Harness(repo, options.bin, work, options.database_url, random.Random(seed))
     # Made up per run, so that finding one in a log can only mean it leaked there.
     harness.secrets = {
         "tome token": "tome-" + secrets.token_hex(16),

@@ -7,8 +7,9 @@ import Glibc
 #endif
 
 /// A real PostgreSQL for tests: every test gets a schema of its own, so tests run in any
-/// order and in parallel. Settings come from `DATABASE_URL` (which `scripts/test` exports),
-/// with the local defaults of `scripts/postgres`.
+/// order and in parallel. Settings come from `DATABASE_URL`, which `scripts/test` exports;
+/// the cluster's port and folder are set in one place (`scripts/lib/cluster.sh`), so there is no
+/// default here that could point at another cluster.
 public enum TestDatabase {
     /// The transaction isolation a test runs under: CockroachDB's default is serializable,
     /// so the database tests run under both, and the retry paths run for real.
@@ -19,11 +20,11 @@ public enum TestDatabase {
         public var description: String { rawValue }
     }
 
-    public static let defaultURL = "postgres://tome_pool:tome_pool_local@127.0.0.1:54329/tome_pool_test?sslmode=disable"
-
     /// The database all test schemas live in.
     public static func baseConfiguration() throws -> DatabaseConfiguration {
-        let url = getenv("DATABASE_URL").map { String(cString: $0) } ?? defaultURL
+        guard let url = getenv("DATABASE_URL").map({ String(cString: $0) }), !url.isEmpty else {
+            throw DatabaseNotConfigured()
+        }
         var configuration = try DatabaseConfiguration(url: url)
         configuration.connectTimeout = .seconds(3)
         return configuration
@@ -89,6 +90,14 @@ public enum TestDatabase {
                 }
             }
         }
+    }
+}
+
+/// `DATABASE_URL` is not set: the test fails and says how to set it.
+public struct DatabaseNotConfigured: Error, CustomStringConvertible {
+    public var description: String {
+        "DATABASE_URL is not set. Run `scripts/test`, which starts PostgreSQL, or "
+            + "`eval \"$(scripts/postgres start)\"; export DATABASE_URL=$TEST_DATABASE_URL` before `swift test`."
     }
 }
 
