@@ -11,14 +11,16 @@ import Glibc
 /// `tome-prefetch`: keeps the pool of pre-mapped (NS1, NS2) pairs full.
 ///
 /// Without a subcommand it reads events on stdin (one JSON document, or one per line) and
-/// prints one JSON result line per event; it exits 0 only if every event succeeded.
+/// prints one JSON result line per event (the text on-call reads when standard output is a
+/// terminal); it exits 0 only if every event succeeded.
 @main
 struct PrefetchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tome-prefetch",
         abstract: "Fill the token pool with pre-mapped (NS1, NS2) pairs.",
         discussion: """
-            With no subcommand, events are read on stdin and one JSON result per event is printed.
+            With no subcommand, events are read on stdin and one JSON result per event is printed
+            (text when standard output is a terminal: pipe it for the JSON).
             Configuration comes from environment variables (see the README); logs go to stderr.
             """,
         subcommands: [
@@ -42,13 +44,16 @@ struct PrefetchCommand: AsyncParsableCommand {
         guard !events.isEmpty else {
             throw ValidationError("no event on stdin; pipe a JSON event, e.g. echo '{\"action\": \"status\"}' | tome-prefetch")
         }
+        // Programs read the JSON lines; a person at a terminal reads the text. No `--json` flag
+        // here: the parser would take it from the subcommands that have one (`status --json`).
+        let printsText = isatty(STDOUT_FILENO) == 1
         // The exit status is the first failed event's (see the README's exit codes).
         let status = try await runtime.withJob { job in
             var status: Int32 = 0
             for (index, event) in events.enumerated() {
                 let context = InvocationContext(requestId: "stdin-\(runtime.processId)-\(index + 1)")
                 let result = await job.handle(eventBytes: event, context: context)
-                print(job.line(for: result))
+                print(printsText ? result.text() : job.line(for: result))
                 if status == 0 { status = result.exitCode }
             }
             return status
