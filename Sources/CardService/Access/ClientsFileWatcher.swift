@@ -20,7 +20,7 @@ public struct ClientsFileWatcher: Service {
         }
         let registry = registry
         let pollInterval = pollInterval
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask {
                     for await _ in await UnixSignalsSequence(trapping: .sighup) {
