@@ -26,13 +26,13 @@ extension DatabaseConfiguration {
         }
     }
 
-    /// From a secret's value: a `postgres://` URL, or the JSON that RDS and its rotation functions
-    /// keep (`username`, `password`, `host`, `port`, `dbname`, optional `engine`; other keys such
+    /// From a secret's value: a `postgres://` URL (held to `defaults.tls` beyond loopback, see
+    /// `secretURL(_:floor:)`), or the JSON that RDS and its rotation functions keep (`username`, `password`, `host`, `port`, `dbname`, optional `engine`; other keys such
     /// as `dbInstanceIdentifier` are ignored). Errors never quote the value.
     public init(secret: String, defaults: SecretDefaults) throws(DatabaseURLError) {
         let trimmed = String(secret.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
         if trimmed.hasPrefix("postgres://") || trimmed.hasPrefix("postgresql://") {
-            try self.init(url: trimmed)
+            self = try Self.secretURL(trimmed, floor: defaults)
             return
         }
         guard trimmed.hasPrefix("{"), let login = try? JSONDecoder().decode(RDSSecret.self, from: Data(trimmed.utf8)) else {

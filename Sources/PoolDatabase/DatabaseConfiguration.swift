@@ -87,6 +87,12 @@ extension DatabaseConfiguration {
     /// authorities (`system`, or no `sslrootcert`, trusts the system store). `options` takes
     /// server settings as libpq does, e.g. `options=-c%20statement_timeout%3D5000`.
     public init(url: String) throws(DatabaseURLError) {
+        self = try Self.parse(url: url).configuration
+    }
+
+    /// The configuration a URL names, and which of `sslmode` and `sslrootcert` it names itself
+    /// (the TLS floor tells a URL that chose `prefer` from one that said nothing).
+    static func parse(url: String) throws(DatabaseURLError) -> (configuration: DatabaseConfiguration, named: Set<String>) {
         guard let schemeEnd = url.range(of: "://") else { throw DatabaseURLError("has no scheme (postgres://…)") }
         let scheme = url[..<schemeEnd.lowerBound]
         guard scheme == "postgres" || scheme == "postgresql" else {
@@ -128,9 +134,11 @@ extension DatabaseConfiguration {
         var tls = TLSMode.prefer
         var rootCertificateFile: String?
         var startupParameters: [(String, String)] = []
+        var named: Set<String> = []
         for item in query.split(separator: "&") {
             let pair = item.split(separator: "=", maxSplits: 1).map(String.init)
             guard pair.count == 2 else { continue }
+            named.insert(pair[0])
             switch (pair[0], pair[1]) {
             case ("sslmode", "allow"): tls = .prefer
             case ("sslmode", let mode):
@@ -145,11 +153,12 @@ extension DatabaseConfiguration {
             default: throw DatabaseURLError("has an unsupported parameter \"\(pair[0].prefix(32))\"")
             }
         }
-        self.init(
+        let configuration = DatabaseConfiguration(
             host: host, port: port, username: username, password: password, database: database, tls: tls,
             rootCertificateFile: rootCertificateFile, startupParameters: startupParameters
         )
-        try checkRootCertificateFile()
+        try configuration.checkRootCertificateFile()
+        return (configuration, named.intersection(["sslmode", "sslrootcert"]))
     }
 
     /// `-c name=value -c other=value` (or `--name=value`), as libpq's `options`.

@@ -27,7 +27,7 @@ struct CardAppSettings {
         var problems: [String] = []
         var database: DatabaseConfiguration?
         if let url = reader.requiredString("DATABASE_URL") {
-            do { database = try DatabaseConfiguration(url: url) } catch { problems.append("DATABASE_URL: \(error)") }
+            do { database = try DatabaseConfiguration(serviceURL: url) } catch { problems.append("DATABASE_URL: \(error)") }
         }
         var clients: Clients?
         switch (reader.optionalString("CARD_APP_CLIENTS_FILE"), reader.optionalString("CARD_APP_TOKEN")) {

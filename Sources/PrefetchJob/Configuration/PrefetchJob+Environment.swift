@@ -98,7 +98,7 @@ extension PrefetchJob.Configuration {
         guard reader.optionalString(secretVariable) != nil else {
             guard let url = reader.requiredString("DATABASE_URL") else { return nil }
             do {
-                return try DatabaseConfiguration(url: url)
+                return try DatabaseConfiguration(serviceURL: url)
             } catch {
                 reader.problem("DATABASE_URL: \(error)")
                 return nil
