@@ -6,6 +6,20 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+// A shipped binary's C runtime floor (Sources/CRuntimeFloor explains it): the references that
+// the statically linked Swift runtime makes to symbol versions newer than AWS Lambda's
+// provided.al2023 has go to wrappers that call the older versions.
+let runtimeFloorLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags(
+        [
+            "-Xlinker", "--wrap=hypot",
+            "-Xlinker", "--wrap=hypotf",
+            "-Xlinker", "--wrap=_ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE",
+        ],
+        .when(platforms: [.linux])
+    )
+]
+
 let package = Package(
     name: "tome-pool",
     platforms: [.macOS(.v15)],
@@ -41,6 +55,11 @@ let package = Package(
             name: "ProcessConfiguration",
             dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
+        ),
+        // The wrappers of runtimeFloorLinkerSettings, for binaries that run on an older glibc.
+        .target(
+            name: "CRuntimeFloor",
+            linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux])), .linkedLibrary("stdc++", .when(platforms: [.linux]))]
         ),
         // Retry with jittered backoff, for TOME calls and database transactions alike.
         .target(name: "Resilience", swiftSettings: strictSettings),
@@ -200,6 +219,7 @@ let package = Package(
         .executableTarget(
             name: "tome-prefetch",
             dependencies: [
+                "CRuntimeFloor",
                 "ProcessConfiguration",
                 "LambdaRuntime",
                 "PoolDatabase",
@@ -208,7 +228,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            linkerSettings: runtimeFloorLinkerSettings
         ),
         // What every test suite shares: real PostgreSQL with an isolated schema per test (settings
         // from DATABASE_URL), and a log handler that captures lines for assertions.
