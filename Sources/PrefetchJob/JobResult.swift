@@ -2,6 +2,8 @@
 public enum JobResult: Sendable {
     case refill(RunSummary)
     case status(StatusReport)
+    /// The schema is at this version (`schema.sql` applied, or already in force).
+    case migrated(schemaVersion: Int)
     /// The event was malformed; nothing was written.
     case rejected(String)
     /// The event was valid but could not be carried out.
@@ -10,7 +12,7 @@ public enum JobResult: Sendable {
     public var isSuccess: Bool {
         switch self {
         case .refill(let summary): summary.isSuccess
-        case .status: true
+        case .status, .migrated: true
         case .rejected, .failed: false
         }
     }
@@ -19,7 +21,7 @@ public enum JobResult: Sendable {
     public var failureKind: JobFailure.Kind? {
         switch self {
         case .refill(let summary): summary.isSuccess ? nil : summary.errorKind ?? .other
-        case .status: nil
+        case .status, .migrated: nil
         case .rejected: .event
         case .failed(let failure): failure.kind
         }
@@ -42,9 +44,15 @@ public enum JobResult: Sendable {
         switch self {
         case .refill(let summary): summary
         case .status(let report): report
+        case .migrated(let version): MigratedAnswer(status: "migrated", schemaVersion: version)
         case .rejected(let message): ErrorAnswer(status: "rejected", error: message, errorKind: JobFailure.Kind.event.rawValue)
         case .failed(let failure): ErrorAnswer(status: "error", error: failure.description, errorKind: failure.kind.rawValue)
         }
+    }
+
+    struct MigratedAnswer: Encodable {
+        var status: String
+        var schemaVersion: Int
     }
 
     struct ErrorAnswer: Encodable {

@@ -53,6 +53,10 @@ public struct PrefetchJob: Sendable {
             switch event {
             case .status:
                 return .status(try await status(logger: logger))
+            case .migrate:
+                let version = try await migrate()
+                logger.info("schema migrated", metadata: ["schema_version": "\(version)"])
+                return .migrated(schemaVersion: version)
             case .refill(let request):
                 logger[metadataKey: JobLogKey.trigger] = "\(request.trigger.rawValue)"
                 try await ensureReady(logger: logger)

@@ -144,7 +144,7 @@ enum LambdaMode {
         case .refill(let summary) where summary.status == .failed:
             let kind = summary.errorKind ?? .other
             return .failure(LambdaErrorReport(errorType: kind.lambdaErrorType, errorMessage: summary.error ?? "no batch committed", stackTrace: [result.json()]))
-        case .refill, .status:
+        case .refill, .status, .migrated:
             return .response(Array(line.utf8))
         }
     }

@@ -73,6 +73,10 @@ struct LambdaHarness: Sendable {
         throw HarnessFailure("no row for \(sql)")
     }
 
+    func execute(_ sql: String) async throws {
+        _ = try await database.query(PostgresQuery(unsafeSQL: sql))
+    }
+
     func count(_ sql: String) async throws -> Int {
         for try await count in try await database.query(PostgresQuery(unsafeSQL: sql)).decode(Int.self) { return count }
         return 0

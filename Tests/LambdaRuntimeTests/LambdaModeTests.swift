@@ -42,6 +42,37 @@ struct LambdaModeTests {
         }
     }
 
+    @Test func aMigrateEventAppliesTheSchemaThroughTheFunctionAndAgainChangesNothing() async throws {
+        try await withLambdaHarness { harness in
+            // An empty schema, as a new database is before its first migration.
+            try await harness.execute(
+                """
+                DO $$ DECLARE t record; BEGIN
+                  FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() LOOP
+                    EXECUTE format('DROP TABLE %I CASCADE', t.tablename);
+                  END LOOP;
+                END $$
+                """
+            )
+            #expect(try await harness.count("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()") == 0)
+            let binary = try harness.launch()
+            let first = try await harness.emulator.answer(for: harness.emulator.invoke(#"{"action": "migrate"}"#))
+            #expect(first.isResponse(containing: #""schemaVersion":3"#), "\(first)")
+            #expect(first.isResponse(containing: #""status":"migrated""#))
+            #expect(try await harness.count("SELECT count(*) FROM token_pool") == 0)
+            let tables = try await harness.count("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()")
+            #expect(tables >= 7)
+
+            let again = try await harness.emulator.answer(for: harness.emulator.invoke(#"{"action": "migrate"}"#))
+            #expect(again.isResponse(containing: #""schemaVersion":3"#))
+            #expect(try await harness.count("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()") == tables)
+            // The schema in place, the same process refills.
+            let refill = try await harness.emulator.answer(for: harness.emulator.invoke(#"{"action": "refill"}"#))
+            #expect(refill.isResponse(containing: #""pairsInserted":1000"#))
+            await binary.stop()
+        }
+    }
+
     @Test func aBadEventIsReportedAsAnErrorAndTheLoopGoesOn() async throws {
         try await withLambdaHarness { harness in
             let binary = try harness.launch()

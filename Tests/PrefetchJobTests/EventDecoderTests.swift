@@ -53,6 +53,7 @@ struct EventDecoderTests {
     @Test func manualRefillAndStatus() throws {
         #expect(try decode("{}") == .refill(RefillRequest()))
         #expect(try decode(#"{"action": "status"}"#) == .status)
+        #expect(try decode(#"{"action": "migrate"}"#) == .migrate)
         let manual = #"{"action": "refill", "target": 5000, "maxPairs": 1000, "dryRun": true, "reason": "incident 42", "idempotencyKey": "oncall-1"}"#
         #expect(
             try decode(manual)
@@ -77,6 +78,7 @@ struct EventDecoderTests {
         (#"{"dryRun": "yes"}"#, "\"dryRun\" must be true or false"),
         (#"{"idempotencyKey": ""}"#, "\"idempotencyKey\" must be a non-empty"),
         (#"{"action": "status", "target": 3}"#, "a status event takes no fields"),
+        (#"{"action": "migrate", "dryRun": true}"#, "a migrate event takes no fields"),
         (#"{"trigger": "scheduled"}"#, "needs \"scheduledTime\" or \"idempotencyKey\""),
         (#"{"scheduledTime": "<aws.scheduler.scheduled-time>"}"#, "was not filled in"),
         (#"{"source": "aws.events", "detail-type": "EC2 Instance State-change Notification", "id": "x"}"#, "Scheduled Event"),

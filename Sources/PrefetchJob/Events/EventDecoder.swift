@@ -21,7 +21,7 @@ import Foundation
 ///   (every field optional; `{}`, what a bare invoke sends, is a default refill);
 /// - a top-up `{"action": "top-up", "scheduledTime", "scheduleArn", "dryRun", "reason", "idempotencyKey", "maxPairs"}`,
 ///   keyed like a scheduled refill, refilling only below the low watermark;
-/// - `{"action": "status"}`.
+/// - `{"action": "status"}` and `{"action": "migrate"}`.
 public enum EventDecoder {
     /// Events larger than this are refused before parsing.
     public static let maxEventBytes = 64 * 1024
@@ -60,11 +60,11 @@ public enum EventDecoder {
         case let other?: throw EventError("\"action\" must be a string, got \(other.typeName)")
         }
         switch action {
-        case "status":
+        case "status", "migrate":
             if let extra = fields.keys.sorted().first(where: { $0 != "action" }) {
-                throw EventError("a status event takes no fields, got \"\(extra.prefix(40))\"")
+                throw EventError("a \(action) event takes no fields, got \"\(extra.prefix(40))\"")
             }
-            return .status
+            return action == "status" ? .status : .migrate
         case "refill":
             return .refill(try refill(fields))
         case "top-up":
@@ -76,7 +76,7 @@ public enum EventDecoder {
             request.trigger = .topUp
             return .topUp(request)
         default:
-            throw EventError("unknown action \"\(action.prefix(40))\"; use \"refill\", \"top-up\" or \"status\"")
+            throw EventError("unknown action \"\(action.prefix(40))\"; use \"refill\", \"top-up\", \"status\" or \"migrate\"")
         }
     }
 

@@ -6,6 +6,9 @@ public enum JobEvent: Sendable, Equatable {
     case topUp(RefillRequest)
     /// Report the pool's level and the last runs; writes nothing.
     case status
+    /// Apply `schema.sql` (idempotent): the schema through the function itself, where only the
+    /// function reaches the database (RDS in private subnets).
+    case migrate
 }
 
 /// A refill, from the hourly schedule or from on-call.

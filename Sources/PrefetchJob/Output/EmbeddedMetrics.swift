@@ -78,6 +78,9 @@ extension JobResult {
             metrics.pairsInserted = summary.replayed || summary.dryRun ? 0 : summary.pairsInserted
             metrics.expiredRemoved = summary.replayed ? 0 : summary.expiredRemoved
             return metrics
+        case .migrated:
+            // Says nothing of the pool; a run that did not fail.
+            return PoolMetrics(runFailed: 0)
         case .rejected, .failed:
             return PoolMetrics(runFailed: 1)
         }

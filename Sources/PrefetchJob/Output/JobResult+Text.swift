@@ -26,6 +26,8 @@ extension JobResult {
             lines.append("TOME:      \(summary.tomeCalls) calls in \(summary.durationMs) ms")
             if let error = summary.error { lines.append("note:      \(error)") }
             return lines.joined(separator: "\n")
+        case .migrated(let version):
+            return "schema is at version \(version)"
         case .rejected(let message):
             return "rejected: \(message)"
         case .failed(let failure):
