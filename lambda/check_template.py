@@ -97,7 +97,16 @@ ALARMS = {
     "PoolBelowLowWatermarkAlarm",
     "PoolFallbacksAlarm",
     "RefillRunFailedAlarm",
+    "FunctionErrorsAlarm",
+    "FunctionThrottlesAlarm",
+    "FunctionDurationAlarm",
+    "PoolMetricsHeartbeatAlarm",
 }
+# The application log levels that keep the job's metric lines, which carry no level (INFO to Lambda).
+LEVELS_KEEPING_METRICS = {"TRACE", "DEBUG", "INFO"}
+# The function's timeout, and the share of it past which FunctionDurationAlarm fires.
+FUNCTION_TIMEOUT_S = 900
+DURATION_ALARM_SHARE = 0.8
 
 
 class Report:
@@ -515,6 +524,9 @@ def check_runtime(report, template, output):
     parameter = template.get("Parameters", {}).get("ApplicationLogLevel", {})
     report.check(level == {"Ref": "ApplicationLogLevel"} and parameter.get("Default") == "INFO",
                  "ApplicationLogLevel is not the ApplicationLogLevel parameter (default INFO)")
+    report.check(set(parameter.get("AllowedValues", [])) <= LEVELS_KEEPING_METRICS,
+                 f"ApplicationLogLevel allows {sorted(set(parameter.get('AllowedValues', [])) - LEVELS_KEEPING_METRICS)}, "
+                 "which drop the metric lines (they carry no level, so Lambda counts them as INFO)")
     defaults = parameter_values(template)
     conditions = Conditions(template, defaults)
     reserved = function.get("ReservedConcurrentExecutions", {"Ref": "AWS::NoValue"})
@@ -528,8 +540,9 @@ def check_runtime(report, template, output):
                          "setting the ReservedConcurrency parameter does not reserve concurrency")
     except (KeyError, ValueError, TypeError) as error:
         report.fail(f"cannot evaluate ReservedConcurrentExecutions {show(reserved)}: {error}")
-    report.done("JSON logs, REPORT lines kept (SystemLogLevel INFO or DEBUG), application level a parameter, "
-                "concurrency not reserved unless ReservedConcurrency is set")
+    report.done("JSON logs, REPORT lines kept (SystemLogLevel INFO or DEBUG), application level a parameter "
+                "that keeps the metric lines (TRACE, DEBUG or INFO), concurrency not reserved unless "
+                "ReservedConcurrency is set")
 
 
 def metric_of(alarm):
@@ -550,24 +563,44 @@ def check_alarms(report, output):
     alarms = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
     missing = ALARMS - set(alarms)
     report.check(not missing, f"missing alarms: {', '.join(sorted(missing))}")
+    lambda_function = [{"Name": "FunctionName", "Value": {"Ref": FUNCTION}}]
+    # name: (metric, operator, threshold, periods, TreatMissingData). Dead letters are counted as
+    # sent per period, so the alarm clears by itself and fires again on the next failure; the
+    # function's own metrics cover what writes no metric line (init errors, timeouts, throttles);
+    # the heartbeat treats missing data as breaching, since the metrics stopping is the failure.
     expected = {
-        "InvocationDeadLetterAlarm": (("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300,
+        "InvocationDeadLetterAlarm": (("AWS/SQS", "NumberOfMessagesSent", "Sum", 300,
                                        [{"Name": "QueueName",
                                          "Value": get_att("InvocationDeadLetterQueue", "QueueName")}]),
-                                      "GreaterThanThreshold", 1),
-        "SchedulerDeadLetterAlarm": (("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300,
+                                      "GreaterThanThreshold", 0, 1, "notBreaching"),
+        "SchedulerDeadLetterAlarm": (("AWS/SQS", "NumberOfMessagesSent", "Sum", 300,
                                       [{"Name": "QueueName",
                                         "Value": get_att("SchedulerDeadLetterQueue", "QueueName")}]),
-                                     "GreaterThanThreshold", 1),
-        "PoolFallbacksAlarm": ((namespace, "FallbacksLastHour", "Maximum", 300, pool), "GreaterThanThreshold", 3),
-        "RefillRunFailedAlarm": ((namespace, "RunFailed", "Maximum", 300, pool), "GreaterThanThreshold", 1),
+                                     "GreaterThanThreshold", 0, 1, "notBreaching"),
+        "PoolFallbacksAlarm": ((namespace, "FallbacksLastHour", "Maximum", 300, pool), "GreaterThanThreshold", 0, 3,
+                               "missing"),
+        "RefillRunFailedAlarm": ((namespace, "RunFailed", "Maximum", 300, pool), "GreaterThanThreshold", 0, 1,
+                                 "notBreaching"),
+        "FunctionErrorsAlarm": (("AWS/Lambda", "Errors", "Sum", 300, lambda_function), "GreaterThanThreshold", 0, 1,
+                                "notBreaching"),
+        "FunctionThrottlesAlarm": (("AWS/Lambda", "Throttles", "Sum", 300, lambda_function), "GreaterThanThreshold",
+                                   0, 1, "notBreaching"),
+        "FunctionDurationAlarm": (("AWS/Lambda", "Duration", "Maximum", 300, lambda_function), "GreaterThanThreshold",
+                                  FUNCTION_TIMEOUT_S * 1000 * DURATION_ALARM_SHARE, 1, "notBreaching"),
+        "PoolMetricsHeartbeatAlarm": ((namespace, "AvailablePairs", "SampleCount", 300, pool), "LessThanThreshold", 1,
+                                      3, "breaching"),
     }
-    for name, (metric, operator, periods) in expected.items():
+    timeout = output["Resources"][FUNCTION]["Properties"].get("Timeout")
+    report.check(timeout == FUNCTION_TIMEOUT_S,
+                 f"the function's Timeout is {show(timeout)}, not the {FUNCTION_TIMEOUT_S} s FunctionDurationAlarm is set for")
+    for name, (metric, operator, threshold, periods, missing_data) in expected.items():
         alarm = alarms.get(name)
         if alarm is None:
             continue
         report.check(metric_of(alarm) == metric, f"{name} watches {show(metric_of(alarm))}, expected {show(metric)}")
-        check_threshold(report, name, alarm, operator, periods)
+        check_threshold(report, name, alarm, operator, periods, threshold)
+        report.check(alarm.get("TreatMissingData") == missing_data,
+                     f"{name} treats missing data as {show(alarm.get('TreatMissingData'))}, expected {missing_data}")
     watermark = alarms.get("PoolBelowLowWatermarkAlarm")
     if watermark is not None:
         metrics = {m.get("Id"): m for m in watermark.get("Metrics", [])}
@@ -582,6 +615,8 @@ def check_alarms(report, output):
         report.check(expressions == ["available-watermark"],
                      f"PoolBelowLowWatermarkAlarm alarms on {expressions}, expected available - watermark")
         check_threshold(report, "PoolBelowLowWatermarkAlarm", watermark, "LessThanThreshold", 3)
+        report.check(watermark.get("TreatMissingData") == "missing",
+                     "PoolBelowLowWatermarkAlarm must keep its state on missing data (the heartbeat alarms on that)")
     for name in sorted(ALARMS & set(alarms)):
         alarm = alarms[name]
         report.check("lambda/README.md" in alarm.get("AlarmDescription", ""),
@@ -591,17 +626,18 @@ def check_alarms(report, output):
                      or (resources_condition(output, name) == "HasAlarmTopic"
                          and alarm.get("AlarmActions") == [{"Ref": "AlarmTopicArn"}]),
                      f"{name} does not notify AlarmTopicArn when it is set")
-    report.done(f"{', '.join(sorted(ALARMS))} watch the right queues and metrics and notify AlarmTopicArn")
+    report.done(f"{', '.join(sorted(ALARMS))} watch the right queues and metrics, treat missing data as "
+                "intended and notify AlarmTopicArn")
 
 
 def resources_condition(output, name):
     return output["Resources"][name].get("Condition")
 
 
-def check_threshold(report, name, alarm, operator, periods):
-    report.check(alarm.get("ComparisonOperator") == operator and alarm.get("Threshold") == 0,
+def check_threshold(report, name, alarm, operator, periods, threshold=0):
+    report.check(alarm.get("ComparisonOperator") == operator and alarm.get("Threshold") == threshold,
                  f"{name} alarms when {alarm.get('ComparisonOperator')} {alarm.get('Threshold')}, "
-                 f"expected {operator} 0")
+                 f"expected {operator} {threshold}")
     report.check(alarm.get("EvaluationPeriods") == periods and alarm.get("DatapointsToAlarm", periods) == periods,
                  f"{name} alarms on {alarm.get('DatapointsToAlarm', alarm.get('EvaluationPeriods'))} of "
                  f"{alarm.get('EvaluationPeriods')} periods, expected {periods} of {periods}")
