@@ -9,6 +9,7 @@ import TOMESimulator
 struct TLSTests {
     @Test func theClientTrustsTheConfiguredCAAndSpeaksHTTPS() async throws {
         let pki = try TestPKI()
+        defer { pki.remove() }
         let tls = TOMESimulator.TLSFiles(certificateFile: pki.path("server.pem"), privateKeyFile: pki.path("server.key"))
         try await TOMESimulator.withRunning(configuration: .init(tls: tls)) { running in
             #expect(running.url.hasPrefix("https://127.0.0.1:"))
@@ -22,6 +23,7 @@ struct TLSTests {
 
     @Test func anUntrustedServerIsATLSErrorNotRetried() async throws {
         let pki = try TestPKI()
+        defer { pki.remove() }
         let tls = TOMESimulator.TLSFiles(certificateFile: pki.path("server.pem"), privateKeyFile: pki.path("server.key"))
         try await TOMESimulator.withRunning(configuration: .init(tls: tls)) { running in
             // The system trust store does not know the test CA.
@@ -39,6 +41,7 @@ struct TLSTests {
 
     @Test func mutualTLSNeedsTheClientCertificate() async throws {
         let pki = try TestPKI()
+        defer { pki.remove() }
         let tls = TOMESimulator.TLSFiles(
             certificateFile: pki.path("server.pem"), privateKeyFile: pki.path("server.key"), clientCAFile: pki.path("ca.pem")
         )
@@ -73,6 +76,15 @@ struct TestPKI: Sendable {
     init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("tome-pki-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        do {
+            try makeCertificates()
+        } catch {
+            remove()
+            throw error
+        }
+    }
+
+    private func makeCertificates() throws {
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
         try openssl(["req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=tome-pool test CA"])
         try "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n".write(to: directory.appendingPathComponent("server.ext"), atomically: true, encoding: .utf8)
@@ -88,6 +100,11 @@ struct TestPKI: Sendable {
 
     func path(_ name: String) -> String {
         directory.appendingPathComponent(name).path
+    }
+
+    /// Removes the folder, keys included: a test leaves nothing in the temporary folder.
+    func remove() {
+        try? FileManager.default.removeItem(at: directory)
     }
 
     private func openssl(_ arguments: [String]) throws {
