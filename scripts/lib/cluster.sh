@@ -20,6 +20,15 @@ use_chaos_cluster() {
 # pg_bin: the newest installed PostgreSQL's bin folder, or nothing.
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
 
+# as_owner COMMAND...: runs COMMAND as the cluster's owner, the postgres user (never as root).
+as_owner() {
+  if [ "$(id -u)" -eq 0 ]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
 # port_answers PORT: true when something accepts TCP connections on 127.0.0.1:PORT.
 port_answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
