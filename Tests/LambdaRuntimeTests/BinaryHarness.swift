@@ -17,8 +17,7 @@ struct LambdaHarness: Sendable {
     /// The binary that `swift build` made; `TOME_PREFETCH_BINARY` overrides it.
     static var binary: URL {
         if let path = ProcessInfo.processInfo.environment["TOME_PREFETCH_BINARY"] { return URL(fileURLWithPath: path) }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/tome-prefetch")
+        return builtProduct("tome-prefetch")
     }
 
     /// Starts the binary in Lambda mode with the job's settings plus `extra`, less `removing`.
@@ -81,6 +80,12 @@ struct LambdaHarness: Sendable {
         for try await count in try await database.query(PostgresQuery(unsafeSQL: sql)).decode(Int.self) { return count }
         return 0
     }
+}
+
+/// A product of this package as `swift build` made it (the debug build the tests run with).
+func builtProduct(_ name: String) -> URL {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return root.appendingPathComponent(".build/debug/\(name)")
 }
 
 /// A child process whose stderr (its logs) and stdout (its answers and metric lines) are kept.

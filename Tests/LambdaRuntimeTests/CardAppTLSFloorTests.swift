@@ -5,14 +5,9 @@ import Testing
 /// start with a database beyond loopback whose URL names no sslmode.
 @Suite("card-app's TLS floor")
 struct CardAppTLSFloorTests {
-    static var binary: URL {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/card-app")
-    }
-
     @Test func aRemoteDatabaseWithoutSSLModeStopsTheStartNamingTheFix() async throws {
         let binary = try RunningBinary(
-            executable: Self.binary,
+            executable: builtProduct("card-app"),
             environment: [
                 "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
                 "DATABASE_URL": "postgres://cards:hunter2@db.cards.internal:5432/cards",
