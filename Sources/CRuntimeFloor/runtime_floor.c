@@ -11,7 +11,7 @@
 //
 // The linker's --wrap=NAME sends every reference to NAME to __wrap_NAME, defined below, which
 // calls the version that every glibc and libstdc++ since long before the floor have (.symver binds
-// the call to it). lambda/check-runtime-floor proves the result with objdump.
+// the call to it). lambda/check_runtime_floor.py proves the result with objdump.
 #if defined(__linux__)
 #include <features.h> // defines __GLIBC__ on glibc systems
 #endif
