@@ -8,7 +8,7 @@ import TOMESimulator
 @Suite("TLS and mutual TLS")
 struct TLSTests {
     @Test func theClientTrustsTheConfiguredCAAndSpeaksHTTPS() async throws {
-        let pki = try TestPKI()
+        let pki = try await TestPKI()
         defer { pki.remove() }
         let tls = TOMESimulator.TLSFiles(certificateFile: pki.path("server.pem"), privateKeyFile: pki.path("server.key"))
         try await TOMESimulator.withRunning(configuration: .init(tls: tls)) { running in
@@ -22,7 +22,7 @@ struct TLSTests {
     }
 
     @Test func anUntrustedServerIsATLSErrorNotRetried() async throws {
-        let pki = try TestPKI()
+        let pki = try await TestPKI()
         defer { pki.remove() }
         let tls = TOMESimulator.TLSFiles(certificateFile: pki.path("server.pem"), privateKeyFile: pki.path("server.key"))
         try await TOMESimulator.withRunning(configuration: .init(tls: tls)) { running in
@@ -40,7 +40,7 @@ struct TLSTests {
     }
 
     @Test func mutualTLSNeedsTheClientCertificate() async throws {
-        let pki = try TestPKI()
+        let pki = try await TestPKI()
         defer { pki.remove() }
         let tls = TOMESimulator.TLSFiles(
             certificateFile: pki.path("server.pem"), privateKeyFile: pki.path("server.key"), clientCAFile: pki.path("ca.pem")
@@ -73,25 +73,25 @@ struct TLSTests {
 struct TestPKI: Sendable {
     let directory: URL
 
-    init() throws {
+    init() async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("tome-pki-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         do {
-            try makeCertificates()
+            try await makeCertificates()
         } catch {
             remove()
             throw error
         }
     }
 
-    private func makeCertificates() throws {
+    private func makeCertificates() async throws {
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        try openssl(["req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=tome-pool test CA"])
+        try await openssl(["req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=tome-pool test CA"])
         try "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n".write(to: directory.appendingPathComponent("server.ext"), atomically: true, encoding: .utf8)
         try "extendedKeyUsage=clientAuth\n".write(to: directory.appendingPathComponent("client.ext"), atomically: true, encoding: .utf8)
         for name in ["server", "client"] {
-            try openssl(["req"] + ec + ["-keyout", "\(name).key", "-out", "\(name).csr", "-subj", "/CN=\(name == "server" ? "127.0.0.1" : "tome-pool test client")"])
-            try openssl([
+            try await openssl(["req"] + ec + ["-keyout", "\(name).key", "-out", "\(name).csr", "-subj", "/CN=\(name == "server" ? "127.0.0.1" : "tome-pool test client")"])
+            try await openssl([
                 "x509", "-req", "-in", "\(name).csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
                 "-out", "\(name).pem", "-days", "1", "-extfile", "\(name).ext",
             ])
@@ -107,7 +107,7 @@ struct TestPKI: Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    private func openssl(_ arguments: [String]) throws {
+    private func openssl(_ arguments: [String]) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["openssl"] + arguments
@@ -115,7 +115,9 @@ struct TestPKI: Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
+        // Polled, not waitUntilExit: a blocked thread is half of the two-thread cooperative pool,
+        // and with other tests doing the same the exit may find no thread to deliver it.
+        while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
         guard process.terminationStatus == 0 else {
             throw PKIError(description: "openssl \(arguments.prefix(2).joined(separator: " ")) failed; is openssl installed? (scripts/test installs it)")
         }
