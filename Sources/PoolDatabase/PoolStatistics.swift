@@ -16,19 +16,21 @@ public struct PoolStatistics: Sendable, Equatable, Codable {
     /// Pairs assigned to cards in the last hour and the last 24 hours, from the pool or from TOME.
     public var assignedLastHour: Int
     public var assignedLastDay: Int
-    /// Cards in the last hour and the last 24 hours whose pair came straight from TOME because the pool was empty.
+    /// Cards in the last 5 minutes, hour and 24 hours whose pair came straight from TOME because the pool was empty.
+    public var fallbacksLastFiveMinutes: Int
     public var fallbacksLastHour: Int
     public var fallbacksLastDay: Int
 
     public init(
         available: Int, expired: Int, oldestFetchedAt: Date?, assignedLastHour: Int, assignedLastDay: Int,
-        fallbacksLastHour: Int, fallbacksLastDay: Int
+        fallbacksLastFiveMinutes: Int, fallbacksLastHour: Int, fallbacksLastDay: Int
     ) {
         self.available = available
         self.expired = expired
         self.oldestFetchedAt = oldestFetchedAt
         self.assignedLastHour = assignedLastHour
         self.assignedLastDay = assignedLastDay
+        self.fallbacksLastFiveMinutes = fallbacksLastFiveMinutes
         self.fallbacksLastHour = fallbacksLastHour
         self.fallbacksLastDay = fallbacksLastDay
     }

@@ -28,16 +28,20 @@ public struct PoolStatisticsReader: Sendable {
                             (SELECT min(fetched_at) FROM token_pool),
                             (SELECT count(*) FROM token_assignment WHERE assigned_at > now() - INTERVAL '1 hour'),
                             (SELECT count(*) FROM token_assignment WHERE assigned_at > now() - INTERVAL '24 hours'),
-                            (SELECT count(*) FROM token_assignment WHERE source = 'tome' AND assigned_at > now() - INTERVAL '1 hour'),
-                            (SELECT count(*) FROM token_assignment WHERE source = 'tome' AND assigned_at > now() - INTERVAL '24 hours')
+                            \(FallbackCount.lastFiveMinutes),
+                            \(FallbackCount.lastHour),
+                            \(FallbackCount.lastDay)
                         """
                 ),
                 logger: logger
             )
-            for try await (available, expired, oldest, hour, day, fallbacksHour, fallbacksDay) in rows.decode((Int, Int, Date?, Int, Int, Int, Int).self) {
+            for try await (available, expired, oldest, hour, day, fallbacksFiveMinutes, fallbacksHour, fallbacksDay)
+                in rows.decode((Int, Int, Date?, Int, Int, Int, Int, Int).self)
+            {
                 return PoolStatistics(
                     available: available, expired: expired, oldestFetchedAt: oldest, assignedLastHour: hour,
-                    assignedLastDay: day, fallbacksLastHour: fallbacksHour, fallbacksLastDay: fallbacksDay
+                    assignedLastDay: day, fallbacksLastFiveMinutes: fallbacksFiveMinutes, fallbacksLastHour: fallbacksHour,
+                    fallbacksLastDay: fallbacksDay
                 )
             }
             throw DatabaseError(operation: "read pool statistics", underlying: PoolStatisticsMissing())

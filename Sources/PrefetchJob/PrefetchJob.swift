@@ -128,14 +128,14 @@ public struct PrefetchJob: Sendable {
             summary.target = current.decision.target
             summary.deficit = max(0, current.decision.target - current.available)
             summary.describe(current.decision, poolAfter: current.available)
-            summary.fallbacksLastHour = current.fallbacksLastHour
+            summary.recordFallbacks(current.fallbacks)
             return summary
         }
         logger.info("pool below its low watermark: topping up", metadata: ["available": "\(current.available)", "low_watermark": "\(current.decision.lowWatermark)"])
         try await ensureReady(logger: logger)
         let runner = makeRunner(requestId: context.requestId, sizing: current.decision, logger: logger, progress: context.progress)
         var summary = try await runner.run(request, deadline: context.deadline)
-        summary.fallbacksLastHour = current.fallbacksLastHour
+        summary.recordFallbacks(current.fallbacks)
         return summary
     }
 

@@ -105,6 +105,7 @@ struct DeploymentTests {
             #expect(lines[0]["RunFailed"] as? Int == 0)
             #expect(lines[1]["AvailablePairs"] as? Int == 400)
             #expect(lines[1]["LowWatermark"] as? Int == 250)
+            #expect(lines[1]["FallbacksLastFiveMinutes"] as? Int == 0)
             #expect(lines[1]["FallbacksLastHour"] as? Int == 0)
             #expect(lines[2]["RunFailed"] as? Int == 1)
         }

@@ -25,9 +25,34 @@ struct TopUpTests {
             #expect(JobResult.refill(answer).json().contains("\"status\":\"not_needed\""))
             // Its line carries the pool's metrics, as the status run it replaces in the template did.
             let line = harness.job.line(for: .refill(answer))
-            for metric in ["\"AvailablePairs\":1000", "\"LowWatermark\":400", "\"PoolTarget\":1000", "\"FallbacksLastHour\":0"] {
+            for metric in [
+                "\"AvailablePairs\":1000", "\"LowWatermark\":400", "\"PoolTarget\":1000", "\"FallbacksLastFiveMinutes\":0",
+                "\"FallbacksLastHour\":0",
+            ] {
                 #expect(line.contains(metric), "\(line)")
             }
+        }
+    }
+
+    /// The alarm reads fallbacks per 5-minute window, which each top-up reports: a fallback
+    /// 20 minutes ago is in the hour's count but no longer in the window, so the alarm has cleared.
+    @Test func aTopUpReportsTheFallbacksOfTheLastFiveMinutesApartFromTheHour() async throws {
+        try await withJob(target: 1_000, tune: { $0.poolLowWatermark = 400 }) { harness in
+            _ = try await harness.refill()
+            try await harness.database.query(
+                """
+                INSERT INTO token_assignment (ns2_token, ns1_token, card_id, source, assigned_at)
+                SELECT 'f2-' || i, 'f1-' || i, 'fc-' || i, CASE WHEN i <= 5 THEN 'tome' ELSE 'pool' END,
+                       now() - CASE WHEN i <= 2 THEN INTERVAL '2 minutes' ELSE INTERVAL '20 minutes' END
+                FROM generate_series(1, 7) AS i
+                """
+            )
+            let answer = try await harness.topUp(RefillRequest(trigger: .topUp, idempotencyKey: Self.firing))
+            #expect(answer.status == .notNeeded)
+            #expect(answer.fallbacksLastFiveMinutes == 2)
+            #expect(answer.fallbacksLastHour == 5)
+            let line = harness.job.line(for: .refill(answer))
+            #expect(line.contains("\"FallbacksLastFiveMinutes\":2") && line.contains("\"FallbacksLastHour\":5"), "\(line)")
         }
     }
 

@@ -31,6 +31,8 @@ public struct PoolMetrics: Sendable, Equatable {
     public var coverHours: Double?
     public var pairsInserted: Int?
     public var expiredRemoved: Int?
+    /// Fallbacks in the 5 minutes before the run: each top-up reports the window since the last one.
+    public var fallbacksLastFiveMinutes: Int?
     public var fallbacksLastHour: Int?
     /// 1 when the invocation failed (a rejected event, a run that could not start or committed nothing).
     public var runFailed: Int
@@ -48,6 +50,7 @@ public struct PoolMetrics: Sendable, Equatable {
             ("CoverHours", "None", coverHours),
             ("PairsInserted", "Count", pairsInserted.map(Double.init)),
             ("ExpiredRemoved", "Count", expiredRemoved.map(Double.init)),
+            ("FallbacksLastFiveMinutes", "Count", fallbacksLastFiveMinutes.map(Double.init)),
             ("FallbacksLastHour", "Count", fallbacksLastHour.map(Double.init)),
             ("RunFailed", "Count", Double(runFailed)),
         ]
@@ -65,6 +68,7 @@ extension JobResult {
             metrics.poolTarget = report.target
             metrics.lowWatermark = report.lowWatermark
             metrics.coverHours = report.coverHours ?? report.hoursUntilEmpty
+            metrics.fallbacksLastFiveMinutes = report.pool.fallbacksLastFiveMinutes
             metrics.fallbacksLastHour = report.pool.fallbacksLastHour
             return metrics
         case .refill(let summary):
@@ -73,6 +77,7 @@ extension JobResult {
             metrics.poolTarget = summary.target
             metrics.lowWatermark = summary.lowWatermark
             metrics.coverHours = summary.coverHours
+            metrics.fallbacksLastFiveMinutes = summary.fallbacksLastFiveMinutes
             metrics.fallbacksLastHour = summary.fallbacksLastHour
             // A replay did nothing now; counting its pairs again would double the metric.
             metrics.pairsInserted = summary.replayed || summary.dryRun ? 0 : summary.pairsInserted

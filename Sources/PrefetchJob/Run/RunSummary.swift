@@ -26,7 +26,9 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var coverHours: Double?
     /// How the target was chosen, with the forecast and the reasons.
     public var sizing: SizingDecision?
-    /// Cards that found the pool empty in the last hour (top-ups report it, for the metric).
+    /// Cards that found the pool empty in the last 5 minutes and the last hour (top-ups report
+    /// them, for the metrics; the alarm reads the 5-minute count).
+    public var fallbacksLastFiveMinutes: Int?
     public var fallbacksLastHour: Int?
     public var deficit: Int?
     public var plannedPairs: Int?
@@ -131,5 +133,13 @@ extension RunSummary.Outcome {
         case .partial: self = .partial
         case .failed, .running: self = .failed
         }
+    }
+}
+
+extension RunSummary {
+    /// The fallbacks a top-up reports, for the metrics.
+    mutating func recordFallbacks(_ fallbacks: RecentFallbacks) {
+        fallbacksLastFiveMinutes = fallbacks.lastFiveMinutes
+        fallbacksLastHour = fallbacks.lastHour
     }
 }

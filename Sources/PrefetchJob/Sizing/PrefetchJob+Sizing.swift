@@ -54,7 +54,7 @@ extension PrefetchJob {
         } else {
             decision = try await decideFromHistory(now: now, untilNextRefill: untilNext, logger: logger)
         }
-        return CurrentSizing(decision: decision, available: level.available, fallbacksLastHour: level.fallbacksLastHour, keyUsed: latest.keyUsed)
+        return CurrentSizing(decision: decision, available: level.available, fallbacks: level.fallbacks, keyUsed: latest.keyUsed)
     }
 
     /// Time to the next scheduled refill after the one scheduled at `lastScheduledStart`.
@@ -67,7 +67,8 @@ extension PrefetchJob {
 struct CurrentSizing: Sendable {
     var decision: SizingDecision
     var available: Int
-    /// Cards that found the pool empty in the last hour: the top-up publishes it every 5 minutes.
-    var fallbacksLastHour: Int
+    /// Cards that found the pool empty in the last 5 minutes and the last hour: the top-up
+    /// publishes them every 5 minutes.
+    var fallbacks: RecentFallbacks
     var keyUsed: Bool
 }

@@ -61,7 +61,8 @@ enum RefillSQL {
         SELECT (SELECT count(*) FROM token_pool WHERE \(unescaped: PairCondition.available)),
                (SELECT count(*) FROM token_assignment WHERE assigned_at >= \(since)),
                (SELECT count(*) FROM token_assignment WHERE assigned_at >= \(recentSince)),
-               (SELECT count(*) FROM token_assignment WHERE source = 'tome' AND assigned_at > now() - INTERVAL '1 hour')
+               \(unescaped: FallbackCount.lastFiveMinutes),
+               \(unescaped: FallbackCount.lastHour)
         """
     }
 

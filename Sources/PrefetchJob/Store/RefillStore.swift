@@ -46,14 +46,18 @@ struct RefillStore: Sendable {
         return LatestSizing(decision: decision, lastScheduledStart: row.2, keyUsed: key != nil && row.3)
     }
 
-    /// Available pairs, cards assigned since `since` and since `recentSince`, and fallbacks in the last hour; one statement.
-    func levelAndDemand(since: Date, recentSince: Date) async throws(DatabaseError) -> (available: Int, demandSince: Int, recent: Int, fallbacksLastHour: Int) {
+    /// Available pairs, cards assigned since `since` and since `recentSince`, and fallbacks in the
+    /// last 5 minutes and the last hour; one statement.
+    func levelAndDemand(since: Date, recentSince: Date) async throws(DatabaseError) -> LevelAndDemand {
         try await retrying("count available pairs and recent assignments") {
             let query = RefillSQL.levelAndDemand(since: since, recentSince: recentSince)
-            for try await counts in try await client.query(query, logger: logger).decode((Int, Int, Int, Int).self) {
-                return counts
+            for try await row in try await client.query(query, logger: logger).decode((Int, Int, Int, Int, Int).self) {
+                return LevelAndDemand(
+                    available: row.0, demandSince: row.1, recent: row.2,
+                    fallbacks: RecentFallbacks(lastFiveMinutes: row.3, lastHour: row.4)
+                )
             }
-            return (0, 0, 0, 0)
+            return LevelAndDemand(available: 0, demandSince: 0, recent: 0, fallbacks: RecentFallbacks(lastFiveMinutes: 0, lastHour: 0))
         }
     }
 
@@ -232,6 +236,20 @@ struct RefillStore: Sendable {
 }
 
 /// What a top-up reads before it decides: the decision to update, and when the hourly refill last ran.
+/// What a top-up compares and reports: the level, the demand since the forecast, and fallbacks.
+struct LevelAndDemand: Sendable {
+    var available: Int
+    var demandSince: Int
+    var recent: Int
+    var fallbacks: RecentFallbacks
+}
+
+/// Cards that found the pool empty lately.
+struct RecentFallbacks: Sendable {
+    var lastFiveMinutes: Int
+    var lastHour: Int
+}
+
 struct LatestSizing: Sendable {
     var decision: SizingDecision?
     var lastScheduledStart: Date?
