@@ -16,6 +16,8 @@ public struct JobFailure: Error, Sendable, CustomStringConvertible {
         case databaseLogin = "database_login"
         /// TOME failed, refused, did not answer, or answered against the contract.
         case tome
+        /// TOME refused our credentials (401 or 403): after a rotation, the token's secret may be newer.
+        case tomeCredentials = "tome_credentials"
         /// Something outside the job must be fixed first: the schema, TOME's namespaces, the batch size.
         case notReady = "not_ready"
         /// The run lost its refill lease and stopped starting batches.
@@ -32,6 +34,7 @@ public struct JobFailure: Error, Sendable, CustomStringConvertible {
             case .configuration: "Runtime.InvalidConfiguration"
             case .database, .databaseLogin: "DatabaseUnavailable"
             case .tome: "TOMEUnavailable"
+            case .tomeCredentials: "TOMECredentialsRefused"
             case .notReady: "NotReady"
             case .lease: "LeaseLost"
             case .deadline: "DeadlineReached"
@@ -46,7 +49,7 @@ public struct JobFailure: Error, Sendable, CustomStringConvertible {
             case .configuration: 2
             case .lease: 3
             case .database, .databaseLogin: 4
-            case .tome: 5
+            case .tome, .tomeCredentials: 5
             case .notReady: 6
             case .event: 65
             }
@@ -67,7 +70,10 @@ public struct JobFailure: Error, Sendable, CustomStringConvertible {
         case let error as JobFailure: self = error
         case let error as DatabaseError: self.init(kind: error.isLoginRefused ? .databaseLogin : .database, description: "\(error)")
         case is ReadinessError: self.init(kind: .notReady, description: "\(error)")
-        case is DualNamespaceError, is TOMEError, is BatchError: self.init(kind: .tome, description: "\(error)")
+        case let error as TOMEError: self.init(kind: error.refusedOurCredentials ? .tomeCredentials : .tome, description: "\(error)")
+        case let error as DualNamespaceError:
+            self.init(kind: error.underlying.refusedOurCredentials ? .tomeCredentials : .tome, description: "\(error)")
+        case is BatchError: self.init(kind: .tome, description: "\(error)")
         case is EventError: self.init(kind: .event, description: "\(error)")
         default: self.init(kind: .other, description: "\(error)")
         }

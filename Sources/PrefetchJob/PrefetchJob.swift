@@ -104,6 +104,11 @@ public struct PrefetchJob: Sendable {
         } catch where error.isRetryable {
             // Rate limiting, a 5xx or a timeout says nothing about onboarding; the next run checks again.
             throw ReadinessError("TOME did not answer the check of namespace \(error.namespace); nothing was done: \(error.underlying)")
+        } catch where error.underlying.refusedOurCredentials {
+            throw JobFailure(
+                kind: .tomeCredentials,
+                description: "TOME refused our credentials when checking namespace \(error.namespace) (TOME_AUTH_TOKEN or its secret); nothing was done: \(error.underlying)"
+            )
         } catch {
             let role = error.isExternal ? "NS2 onboarding is a prerequisite of the pool" : "check TOME_NS1"
             throw ReadinessError("TOME namespace \(error.namespace) is not usable (\(role)): \(error.underlying)")

@@ -49,6 +49,9 @@ public struct TOMEError: Error, Sendable, CustomStringConvertible {
     public let serverCode: String?
     /// Whether repeating the same call (with the same request id) may succeed.
     public let isRetryable: Bool
+    /// Whether TOME refused our credentials (401) or what they allow (403): a rotated token, or
+    /// one that was never right; repeating the call with the same token does not help.
+    public var refusedOurCredentials: Bool { status == 401 || status == 403 }
     /// How many attempts were made before giving up.
     public internal(set) var attempts: Int
     /// The delay TOME asked for with `Retry-After`, if any.

@@ -36,7 +36,7 @@ enum LambdaMode {
         var served = false
         var rereadAtStart = false
         while true {
-            let rotation = Mutex<ResolvedSecrets?>(nil)
+            let rotation = Mutex<(secret: SecretLoader.Secret, secrets: ResolvedSecrets)?>(nil)
             let current = (configuration, secrets)
             do {
                 try await PrefetchJob.withJob(configuration: configuration, logger: logger) { job in
@@ -45,15 +45,14 @@ enum LambdaMode {
                     ) { invocation, context in
                         let invocationContext = InvocationContext(requestId: context.requestId, deadline: context.deadline)
                         let result = await job.handle(eventBytes: invocation.event, context: invocationContext)
-                        guard case .failed(let failure) = result, loader.database != nil,
-                            await passwordRefused(failure, configuration: current.0, logger: context.logger)
+                        guard let refused = await refusedSecret(result, loader: loader, configuration: current.0, logger: context.logger)
                         else { return answer(result, job: job) }
-                        // The password was refused: a rotation. Read the secret once more and, when it
-                        // changed, answer this event on a new pool that the next events keep using.
-                        guard let rotated = await reread(loader, current: current.1, environment: environment, logger: context.logger) else {
+                        // A refused password or token: perhaps a rotation. Read that secret once more
+                        // and, when it changed, answer this event on a new job that the next events keep using.
+                        guard let rotated = await reread(refused, loader, current: current.1, environment: environment, logger: context.logger) else {
                             return answer(result, job: job)
                         }
-                        rotation.withLock { $0 = rotated.secrets }
+                        rotation.withLock { $0 = (refused, rotated.secrets) }
                         let retried = try? await PrefetchJob.withJob(configuration: rotated.configuration, logger: logger) { job in
                             answer(await job.handle(eventBytes: invocation.event, context: invocationContext), job: job)
                         }
@@ -62,7 +61,9 @@ enum LambdaMode {
                 }
             } catch let error as DatabaseError where !served {
                 // The start-up probe: a refused password may be a rotation this environment has not seen.
-                if error.isLoginRefused, !rereadAtStart, let rotated = await reread(loader, current: secrets, environment: environment, logger: logger) {
+                if error.isLoginRefused, !rereadAtStart,
+                    let rotated = await reread(.database, loader, current: secrets, environment: environment, logger: logger)
+                {
                     rereadAtStart = true
                     (configuration, secrets) = (rotated.configuration, rotated.secrets)
                     continue
@@ -71,48 +72,62 @@ enum LambdaMode {
             }
             served = true
             guard let rotated = rotation.withLock({ $0 }) else { return }
-            secrets = rotated
+            secrets = rotated.secrets
             configuration = try PrefetchJob.Configuration(environment: environment, secrets: secrets)
-            logger.notice("serving with the database secret read again after a rotation")
+            logger.notice("serving with \(rotated.secret) read again after a rotation")
         }
     }
 
-    /// Whether a failure was the database refusing the password. The pool retries a refused login
-    /// as it would a refused connection, so a database failure is checked with one connection of
-    /// its own, which names the cause at once.
-    private static func passwordRefused(_ failure: JobFailure, configuration: PrefetchJob.Configuration, logger: Logger) async -> Bool {
-        switch failure.kind {
+    /// The secret that a failed run says was refused, when the environment reads it through the
+    /// extension. The pool retries a refused login as it would a refused connection, so a database
+    /// failure is checked with one connection of its own, which names the cause at once.
+    private static func refusedSecret(
+        _ result: JobResult, loader: SecretLoader, configuration: PrefetchJob.Configuration, logger: Logger
+    ) async -> SecretLoader.Secret? {
+        let kind: JobFailure.Kind
+        switch result {
+        case .failed(let failure): kind = failure.kind
+        case .refill(let summary) where summary.status == .failed: kind = summary.errorKind ?? .other
+        case .refill, .status, .migrated, .rejected: return nil
+        }
+        let secret: SecretLoader.Secret
+        switch kind {
+        case .tomeCredentials:
+            secret = .tomeToken
         case .databaseLogin:
-            return true
+            secret = .database
         case .database:
             do {
                 try await DatabaseProbe.check(configuration.database, logger: logger)
-                return false
+                return nil
             } catch {
-                return error.isLoginRefused
+                guard error.isLoginRefused else { return nil }
+                secret = .database
             }
         case .event, .configuration, .tome, .notReady, .lease, .deadline, .other:
-            return false
+            return nil
         }
+        return loader.reads(secret) ? secret : nil
     }
 
-    /// The database secret read again; nil (and a log line saying why) when it cannot be read,
-    /// has not changed, or no longer makes a valid configuration.
+    /// A refused secret read again; nil (and a log line saying why) when it cannot be read, has
+    /// not changed, or no longer makes a valid configuration.
     private static func reread(
-        _ loader: SecretLoader, current: ResolvedSecrets, environment: [String: String], logger: Logger
+        _ secret: SecretLoader.Secret, _ loader: SecretLoader, current: ResolvedSecrets, environment: [String: String], logger: Logger
     ) async -> (secrets: ResolvedSecrets, configuration: PrefetchJob.Configuration)? {
+        let refusal = secret == .database ? "the database refused the password" : "TOME refused our token"
         do {
-            guard let updated = try await loader.reloadDatabase(current) else {
+            guard let updated = try await loader.reload(secret, current: current) else {
                 logger.error(
-                    "the database refused the password and its secret is unchanged; the Parameters and Secrets extension may serve the old value until its cache expires (SECRETS_MANAGER_TTL)"
+                    "\(refusal) and \(secret) is unchanged; the Parameters and Secrets extension may serve the old value until its cache expires (SECRETS_MANAGER_TTL, SSM_PARAMETER_STORE_TTL)"
                 )
                 return nil
             }
             let configuration = try PrefetchJob.Configuration(environment: environment, secrets: updated)
-            logger.notice("the database refused the password; the secret has changed, reconnecting with it")
+            logger.notice("\(refusal); \(secret) has changed, reconnecting with it")
             return (updated, configuration)
         } catch {
-            logger.error("the database refused the password and its secret could not be read again", metadata: ["error": "\(error)"])
+            logger.error("\(refusal) and \(secret) could not be read again", metadata: ["error": "\(error)"])
             return nil
         }
     }

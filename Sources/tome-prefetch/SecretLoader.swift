@@ -44,15 +44,43 @@ struct SecretLoader: Sendable {
         return secrets
     }
 
-    /// The database secret read again, after the database refused its password; nil when there is
-    /// no database secret or it has not changed (the extension may still serve the old value from
-    /// its cache, for up to `SECRETS_MANAGER_TTL`).
-    func reloadDatabase(_ current: ResolvedSecrets) async throws(SecretError) -> ResolvedSecrets? {
-        guard let database, let secretsExtension else { return nil }
-        let value = try await secretsExtension.read(database)
-        guard value != current.databaseSecret else { return nil }
+    /// The secrets a refusal can ask to read again.
+    enum Secret: Sendable, CustomStringConvertible {
+        /// The database login, after the database refused its password.
+        case database
+        /// The TOME bearer token, after TOME answered 401 or 403.
+        case tomeToken
+
+        var description: String {
+            switch self {
+            case .database: "the database secret"
+            case .tomeToken: "the TOME token's secret"
+            }
+        }
+    }
+
+    /// Whether the environment points at this secret (so there is something to read again).
+    func reads(_ secret: Secret) -> Bool {
+        switch secret {
+        case .database: database != nil
+        case .tomeToken: tomeToken != nil
+        }
+    }
+
+    /// One secret read again after a refusal; nil when the environment does not point at it or it
+    /// has not changed (the extension may still serve the old value from its cache, for up to
+    /// `SECRETS_MANAGER_TTL` or `SSM_PARAMETER_STORE_TTL`).
+    func reload(_ secret: Secret, current: ResolvedSecrets) async throws(SecretError) -> ResolvedSecrets? {
+        guard let secretsExtension else { return nil }
         var updated = current
-        updated.databaseSecret = value
-        return updated
+        switch secret {
+        case .database:
+            guard let database else { return nil }
+            updated.databaseSecret = try await secretsExtension.read(database)
+        case .tomeToken:
+            guard let tomeToken else { return nil }
+            updated.tomeAuthToken = try await secretsExtension.read(tomeToken)
+        }
+        return updated == current ? nil : updated
     }
 }

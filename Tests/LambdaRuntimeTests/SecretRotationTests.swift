@@ -73,6 +73,48 @@ struct SecretRotationTests {
         }
     }
 
+    /// TOME's token rotated: a 401 reads the token's secret once more. While the extension still
+    /// serves the old value the run fails saying so; once it serves the new one the same event is
+    /// answered on a job with the new token, which the next events keep.
+    @Test func aTokenTOMERefusesIsReadAgainAndARotatedOneIsUsedWithoutARestart() async throws {
+        try await withLambdaHarness(simulator: .init(authToken: "second-tome-token")) { harness in
+            let secrets = SecretsExtensionEmulator()
+            secrets.set("first-tome-token", for: Self.tokenParameter)
+            try await secrets.withServer { port in
+                var environment = Self.environment(port: port, token: secrets.sessionToken)
+                environment["DATABASE_URL_SECRET_ARN"] = nil
+                environment["DATABASE_SSLMODE"] = nil
+                let binary = try harness.launch(environment)
+
+                // The rotation has not reached the extension yet: the run fails, naming the refusal.
+                let refused = try await harness.emulator.answer(for: harness.emulator.invoke(#"{"action": "refill", "target": 300}"#))
+                guard case .error(let errorType, _, let body) = refused else {
+                    Issue.record("a refused token answered \(refused)")
+                    return
+                }
+                #expect(errorType == "TOMECredentialsRefused", "\(body)")
+                #expect(secrets.readCount(of: Self.tokenParameter) == 2)
+                #expect(binary.logLines.contains { $0.contains("TOME refused our token") && $0.contains("unchanged") })
+
+                // The extension serves the new token: the next event is answered with it.
+                secrets.set("second-tome-token", for: Self.tokenParameter)
+                let refill = try await harness.emulator.answer(for: harness.emulator.invoke(#"{"action": "refill", "target": 300}"#))
+                #expect(refill.isResponse(containing: "\"pairsInserted\":300"), "\(refill) \(binary.logLines.suffix(5))")
+                #expect(secrets.readCount(of: Self.tokenParameter) == 3)
+                let again = try await harness.emulator.answer(for: harness.emulator.invoke(#"{"action": "refill", "target": 400}"#))
+                #expect(again.isResponse(containing: "\"pairsInserted\":100"), "\(again)")
+                #expect(secrets.readCount(of: Self.tokenParameter) == 3)
+                let logs = binary.logLines.joined(separator: "\n")
+                await binary.stop()
+
+                #expect(logs.contains("the TOME token's secret has changed"))
+                for secret in ["first-tome-token", "second-tome-token", secrets.sessionToken] {
+                    #expect(!logs.contains(secret), "a log line holds a secret")
+                }
+            }
+        }
+    }
+
     @Test func anUnreadableSecretIsAnInitErrorNamingTheSecretNotItsValue() async throws {
         try await withLambdaHarness { harness in
             let secrets = SecretsExtensionEmulator()
