@@ -44,9 +44,10 @@ public final class RuntimeAPIEmulator: Sendable {
 
     public init() {}
 
-    /// Queues an event; returns its request id. `timeout` becomes the `Lambda-Runtime-Deadline-Ms` header.
+    /// Queues an event; returns its request id. `timeout` becomes the `Lambda-Runtime-Deadline-Ms`
+    /// header; by default the function's timeout in the template (900 s, Lambda's longest).
     @discardableResult
-    public func invoke(_ event: String, timeout: Duration = .seconds(60)) -> String {
+    public func invoke(_ event: String, timeout: Duration = .seconds(900)) -> String {
         let (seconds, attoseconds) = timeout.components
         let deadline = Self.epochMilliseconds() + seconds * 1000 + attoseconds / 1_000_000_000_000_000
         let pending: Pending = state.withLock { state in

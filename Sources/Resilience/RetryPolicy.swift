@@ -24,6 +24,14 @@ public struct RetryPolicy: Sendable, Equatable {
         self.maxRetryAfter = maxRetryAfter
     }
 
+    /// The longest this policy can wait between attempts in all: each wait at most the larger of
+    /// its backoff ceiling and the longest `Retry-After` honoured.
+    public var longestWaits: Duration {
+        (1..<maxAttempts).reduce(Duration.zero) { total, attempt in
+            total + max(maxRetryAfter, min(maxDelay, baseDelay * (1 << min(attempt - 1, 30))))
+        }
+    }
+
     /// One attempt and no retry.
     public static let none = RetryPolicy(maxAttempts: 1)
 

@@ -128,6 +128,21 @@ struct FailurePathTests {
         #expect(!"\(configuration.database)".contains("p@ss"))
     }
 
+    /// The time kept before a deadline follows the TOME settings: one batch's NS1 and NS2 calls,
+    /// each to the end of its attempts and waits, and the allowance to commit and answer.
+    @Test func theDeadlineMarginIsTheLongestBatchTheTOMESettingsAllow() throws {
+        let base = ["DATABASE_URL": "postgres://app:pw@localhost/cards", "TOME_URL": "http://localhost:1"]
+        // 4 attempts of 5 s and three waits of up to 10 s (Retry-After's cap) per call.
+        #expect(try PrefetchJob.Configuration(environment: base).deadlineMargin == .seconds(105))
+        let quick = base.merging(["TOME_REQUEST_TIMEOUT_MS": "1000", "TOME_MAX_ATTEMPTS": "2"]) { $1 }
+        #expect(try PrefetchJob.Configuration(environment: quick).deadlineMargin == .seconds(2 * (2 + 10) + 5))
+        let given = base.merging(["REFILL_DEADLINE_MARGIN_MS": "300"]) { $1 }
+        #expect(try PrefetchJob.Configuration(environment: given).deadlineMargin == .milliseconds(300))
+        let wrong = base.merging(["REFILL_DEADLINE_MARGIN_MS": "soon"]) { $1 }
+        let error = #expect(throws: ConfigurationError.self) { try PrefetchJob.Configuration(environment: wrong) }
+        #expect(error?.description.contains("REFILL_DEADLINE_MARGIN_MS") == true)
+    }
+
     @Test func statusAndAuditReportThePoolAndCatchATamperedPair() async throws {
         try await withJob(target: 200) { harness in
             _ = try await harness.refill(RefillRequest(reason: "first fill"))

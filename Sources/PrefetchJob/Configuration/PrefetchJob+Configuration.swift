@@ -27,7 +27,8 @@ extension PrefetchJob {
         public var pairTimeToLive: Duration?
         /// How long the refill lease lasts without renewal; it is renewed at a third of this. Default 30 s.
         public var leaseTimeToLive: Duration
-        /// Time kept in hand before a caller's deadline: no batch starts that would end inside it. Default 5 s.
+        /// Time kept in hand before a caller's deadline: no batch starts that would end inside it.
+        /// Default: the longest one batch can take with the TOME settings (`derivedDeadlineMargin`).
         public var deadlineMargin: Duration
 
         public init(
@@ -43,7 +44,7 @@ extension PrefetchJob {
             concurrency: Int = 8,
             pairTimeToLive: Duration? = nil,
             leaseTimeToLive: Duration = .seconds(30),
-            deadlineMargin: Duration = .seconds(5)
+            deadlineMargin: Duration? = nil
         ) {
             self.database = database
             self.tome = tome
@@ -57,7 +58,7 @@ extension PrefetchJob {
             self.concurrency = concurrency
             self.pairTimeToLive = pairTimeToLive
             self.leaseTimeToLive = leaseTimeToLive
-            self.deadlineMargin = deadlineMargin
+            self.deadlineMargin = deadlineMargin ?? Self.derivedDeadlineMargin(tome: tome)
         }
 
         /// The sizing policy these settings describe, with a refill's duration as TOME's settings imply.

@@ -28,7 +28,7 @@ extension PrefetchJob.Configuration {
     /// | `TOME_CONCURRENCY` | 8 |
     /// | `POOL_PAIR_TTL_HOURS` | none (pairs never expire) |
     /// | `REFILL_LEASE_SECONDS` | 30 |
-    /// | `REFILL_DEADLINE_MARGIN_MS` | 5000 |
+    /// | `REFILL_DEADLINE_MARGIN_MS` | the longest one batch can take with the `TOME_*` settings (`derivedDeadlineMargin`) |
     ///
     /// `secrets` holds what the secret variables point at, read beforehand (see `SecretSettings`).
     public init(environment: [String: String], secrets: ResolvedSecrets = ResolvedSecrets()) throws(ConfigurationError) {
@@ -59,7 +59,9 @@ extension PrefetchJob.Configuration {
             reader.problem("\(name) must be printable and at most 255 characters")
         }
         let leaseSeconds = reader.integer("REFILL_LEASE_SECONDS", default: 30, in: 3...3_600)
-        let marginMs = reader.integer("REFILL_DEADLINE_MARGIN_MS", default: 5_000, in: 0...600_000)
+        let marginMs: Int? =
+            reader.optionalString("REFILL_DEADLINE_MARGIN_MS") == nil
+            ? nil : reader.integer("REFILL_DEADLINE_MARGIN_MS", default: 0, in: 0...600_000)
         problems.append(contentsOf: reader.problems)
 
         var tome: HTTPTOMEClient.Configuration?
@@ -85,7 +87,7 @@ extension PrefetchJob.Configuration {
             concurrency: shape.concurrency,
             pairTimeToLive: shape.pairTimeToLive,
             leaseTimeToLive: .seconds(leaseSeconds),
-            deadlineMargin: .milliseconds(marginMs)
+            deadlineMargin: marginMs.map { .milliseconds($0) }
         )
     }
 }

@@ -7,6 +7,8 @@ struct Execution {
     var tomeCalls = 0
     var firstFailure: JobFailure?
     var stopReason: BatchScheduler.StopReason?
+    /// The time kept before the deadline, to name in the explanation when the deadline stopped batches.
+    var deadlineMargin: Duration = .zero
 
     var done: Int { committed + alreadyCommitted + failed }
 
@@ -36,7 +38,8 @@ struct Execution {
     func explanation(remaining: Int) -> String {
         let why: String =
             switch stopReason {
-            case .deadline: "the deadline was too close to start another batch"
+            case .deadline:
+                "the deadline was too close to start another batch (the run keeps \(deadlineMargin.components.seconds) s before it: REFILL_DEADLINE_MARGIN_MS, by default the longest batch the TOME timeouts and retries allow)"
             case .leaseLost: "the refill lease was lost"
             case .batchFailed: firstFailure?.description ?? "a batch failed"
             case nil: firstFailure?.description ?? "batches did not complete"

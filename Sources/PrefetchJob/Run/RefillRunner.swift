@@ -158,6 +158,7 @@ struct RefillRunner: Sendable {
             }
         }
         execution.stopReason = scheduler.stopReason
+        execution.deadlineMargin = configuration.deadlineMargin
         return execution
     }
 
