@@ -15,7 +15,9 @@ No AWS account or network is used.
 """
 
 import argparse
+import contextlib
 import copy
+import io
 import fnmatch
 import json
 import os
@@ -28,12 +30,15 @@ from samtranslator.translator.transform import transform
 
 FUNCTION = "PrefetchFunction"
 ZIP_PATH = os.path.join(".build", "lambda", "tome-prefetch.zip")
+ALIAS = "PrefetchFunctionAliaslive"
 SCHEDULES = {
-    # schedule name: (expression, the event's action, its "trigger" (None: the event has none),
-    #                 (MaximumRetryAttempts, MaximumEventAgeInSeconds))
-    "tome-prefetch-hourly": ("rate(1 hour)", "refill", "scheduled", (2, 3600)),
+    # SAM's logical id: (the schedule's name, expression, the event's action, its "trigger" (None:
+    #                    the event has none), (MaximumRetryAttempts, MaximumEventAgeInSeconds))
+    "PrefetchFunctionHourly": ({"Fn::Sub": "${AWS::StackName}-hourly"}, "rate(1 hour)", "refill", "scheduled",
+                               (2, 3600)),
     # A firing older than the next one is not worth delivering.
-    "tome-prefetch-top-up": ("rate(5 minutes)", "top-up", None, (2, 300)),
+    "PrefetchFunctionTopUp": ({"Fn::Sub": "${AWS::StackName}-top-up"}, "rate(5 minutes)", "top-up", None,
+                              (2, 300)),
 }
 # Actions whose scheduled runs are keyed scheduler:<schedule ARN>@<scheduled time>, the same in every
 # retry of one firing and different for the two schedules when they fire at the same time.
@@ -58,10 +63,44 @@ POOL_SETTINGS = {
 SAMPLE_PARAMETERS = {
     "SubnetIds": "subnet-0123456789abcdef0",
     "SecurityGroupIds": "sg-0123456789abcdef0",
-    "ParametersSecretsExtensionLayerArn": "arn:aws:lambda:us-east-1:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:12",
+    "ParametersSecretsExtensionLayerVersion": "12",
     "DatabaseSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:tome-pool/database-AbCdEf",
     "TomeAuthTokenParameter": "/tome-pool/tome-token",
     "TomeUrl": "https://tome.internal:8443",
+}
+# The accounts AWS publishes the Parameters and Secrets extension layer from, per Region (the
+# Secrets Manager User Guide, "AWS Parameters and Secrets Lambda Extension ARNs", as AWS CDK's
+# region facts list it), kept here apart from the template's Mappings to check them against.
+EXTENSION_ACCOUNTS = {
+    "af-south-1": "317013901791", "ap-east-1": "768336418462", "ap-northeast-1": "133490724326",
+    "ap-northeast-2": "738900069198", "ap-northeast-3": "576959938190", "ap-south-1": "176022468876",
+    "ap-south-2": "070087711984", "ap-southeast-1": "044395824272", "ap-southeast-2": "665172237481",
+    "ap-southeast-3": "490737872127", "ca-central-1": "200266452380", "cn-north-1": "287114880934",
+    "cn-northwest-1": "287310001119", "eu-central-1": "187925254637", "eu-central-2": "772501565639",
+    "eu-north-1": "427196147048", "eu-south-1": "325218067255", "eu-south-2": "524103009944",
+    "eu-west-1": "015030872274", "eu-west-2": "133256977650", "eu-west-3": "780235371811",
+    "me-central-1": "858974508948", "me-south-1": "832021897121", "sa-east-1": "933737806257",
+    "us-east-1": "177933569100", "us-east-2": "590474943231", "us-gov-east-1": "129776340158",
+    "us-gov-west-1": "127562683043", "us-west-1": "997803712105", "us-west-2": "345057560386",
+}
+EXTENSION_LAYER_NAMES = {
+    "x86_64": "AWS-Parameters-and-Secrets-Lambda-Extension",
+    "arm64": "AWS-Parameters-and-Secrets-Lambda-Extension-Arm64",
+}
+# The Region the translation is checked in, and one the table lacks.
+SAMPLE_REGION = "us-east-1"
+UNLISTED_REGION = "xx-example-1"
+# What CloudWatch Logs accepts as RetentionInDays.
+LOG_RETENTION_DAYS = {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+                      3288, 3653}
+# The properties that give a resource of each type a fixed physical name.
+NAME_PROPERTIES = {
+    "AWS::Lambda::Function": "FunctionName",
+    "AWS::Scheduler::Schedule": "Name",
+    "AWS::Logs::LogGroup": "LogGroupName",
+    "AWS::SQS::Queue": "QueueName",
+    "AWS::CloudWatch::Alarm": "AlarmName",
+    "AWS::IAM::Role": "RoleName",
 }
 MANAGED_POLICIES = {
     name: f"arn:aws:iam::aws:policy/service-role/{name}"
@@ -282,12 +321,55 @@ def check_text(report, text):
     report.done("no ssm-secure and no {{resolve: in the template")
 
 
+def partition(region):
+    return "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+
+
+def language_extensions(node, template, region):
+    """The template as AWS::LanguageExtensions leaves it in `region`: each Fn::FindInMap resolved,
+    to its DefaultValue where the map lacks the keys (the transform fails where there is none)."""
+    if isinstance(node, list):
+        return [language_extensions(item, template, region) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if set(node) == {"Fn::FindInMap"}:
+        arguments = node["Fn::FindInMap"]
+        keys = [region if key == {"Ref": "AWS::Region"} else key for key in arguments[:3]]
+        if not all(isinstance(key, str) for key in keys):
+            raise ValueError(f"Fn::FindInMap {show(arguments)} has keys this check cannot resolve")
+        entry = template.get("Mappings", {}).get(keys[0], {}).get(keys[1], {})
+        if keys[2] in entry:
+            return entry[keys[2]]
+        if len(arguments) == 4 and isinstance(arguments[3], dict) and "DefaultValue" in arguments[3]:
+            return arguments[3]["DefaultValue"]
+        raise KeyError(f"Fn::FindInMap {show(arguments)} finds nothing in {region} and has no DefaultValue")
+    return {key: language_extensions(value, template, region) for key, value in node.items()}
+
+
+def substitute(node, values):
+    """A Fn::Sub's text with `values` (and its own variables) put in; None if one is missing."""
+    text, variables = (node["Fn::Sub"], {}) if isinstance(node["Fn::Sub"], str) else node["Fn::Sub"]
+    known = {**values, **variables}
+    missing = [name for name in re.findall(r"\$\{([^}!]+)\}", text) if not isinstance(known.get(name), str)]
+    if missing:
+        return None
+    return re.sub(r"\$\{([^}!]+)\}", lambda match: known[match.group(1)], text)
+
+
 def translate(report, template):
     report.start("translate")
-    packaged = copy.deepcopy(template)
+    transforms = as_list(template.get("Transform", []))
+    report.check(transforms == ["AWS::LanguageExtensions", "AWS::Serverless-2016-10-31"],
+                 f"the transforms are {show(transforms)}; AWS::LanguageExtensions must come first so that "
+                 "it resolves the layer's Fn::FindInMap before the SAM transform")
+    try:
+        packaged = language_extensions(copy.deepcopy(template), template, SAMPLE_REGION)
+    except (KeyError, ValueError) as error:
+        report.fail(f"AWS::LanguageExtensions would fail in {SAMPLE_REGION}: {error}")
+        return None
     # What sam deploy does after uploading the zip (the key is the zip's MD5 there).
     packaged["Resources"][FUNCTION]["Properties"]["CodeUri"] = "s3://sam-deploy-bucket/0123456789abcdef0123456789abcdef"
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ.setdefault("AWS_DEFAULT_REGION", SAMPLE_REGION)
     try:
         output = transform(packaged, parameter_values(template), ManagedPolicies())
     except InvalidDocumentException as error:
@@ -331,6 +413,9 @@ def check_invocation_failures(report, output):
         report.check(destination == queue, f"the on-failure destination is {show(destination)}, "
                                            "not InvocationDeadLetterQueue")
         report.check("MaximumRetryAttempts" in properties, "the EventInvokeConfig sets no MaximumRetryAttempts")
+        report.check(properties.get("Qualifier") == "live",
+                     f"the EventInvokeConfig applies to {show(properties.get('Qualifier'))}, not the alias live "
+                     "the schedules invoke")
     if role:
         report.check(allows(role, "sqs:SendMessage", queue),
                      "the execution role does not allow sqs:SendMessage on InvocationDeadLetterQueue, so "
@@ -350,22 +435,27 @@ def check_schedules(report, output):
                      "SchedulerDeadLetterQueue is not encrypted (SqsManagedSseEnabled)")
         report.check(properties.get("MessageRetentionPeriod") == 1209600,
                      "SchedulerDeadLetterQueue does not keep messages 14 days (MessageRetentionPeriod 1209600)")
-    schedules = {r["Properties"].get("Name"): r for r in resources.values()
-                 if r["Type"] == "AWS::Scheduler::Schedule"}
+    schedules = {name: r for name, r in resources.items() if r["Type"] == "AWS::Scheduler::Schedule"}
     report.check(set(schedules) == set(SCHEDULES),
-                 f"the schedules are {sorted(map(str, schedules))}, expected {sorted(SCHEDULES)}")
+                 f"the schedules are {sorted(schedules)}, expected {sorted(SCHEDULES)}")
     dead_letter = get_att("SchedulerDeadLetterQueue", "Arn")
-    function = get_att(FUNCTION, "Arn")
-    for name, schedule in sorted(schedules.items(), key=lambda item: str(item[0])):
+    alias = {"Ref": ALIAS}
+    for name, schedule in sorted(schedules.items()):
         properties = schedule["Properties"]
         target = properties.get("Target", {})
-        expression, action, trigger, (retries, max_age) = SCHEDULES.get(name, (None, None, None, (None, None)))
+        physical, expression, action, trigger, (retries, max_age) = SCHEDULES.get(
+            name, (None, None, None, None, (None, None)))
         if expression:
+            report.check(properties.get("Name") == physical,
+                         f"{name} is named {show(properties.get('Name'))}, expected {show(physical)}: a name "
+                         "that is not the stack's collides with the same schedule of another stack")
             report.check(properties.get("ScheduleExpression") == expression,
                          f"{name} runs {properties.get('ScheduleExpression')}, expected {expression}")
             window = properties.get("FlexibleTimeWindow", {}).get("Mode")
             report.check(window == "OFF", f"{name}'s FlexibleTimeWindow is {show(window)}, expected OFF")
-        report.check(target.get("Arn") == function, f"{name} does not invoke {FUNCTION}")
+        report.check(target.get("Arn") == alias,
+                     f"{name} invokes {show(target.get('Arn'))}, not the alias live ({ALIAS}), so moving the "
+                     "alias would not roll the schedules back")
         report.check(target.get("DeadLetterConfig", {}).get("Arn") == dead_letter,
                      f"{name}'s dead-letter queue is {show(target.get('DeadLetterConfig'))}, "
                      "not SchedulerDeadLetterQueue")
@@ -381,12 +471,12 @@ def check_schedules(report, output):
         role = target.get("RoleArn")
         role = resources.get(role["Fn::GetAtt"][0]) if isinstance(role, dict) and "Fn::GetAtt" in role else None
         if report.check(role is not None, f"{name}'s role is not generated from the template"):
-            report.check(allows(role, "lambda:InvokeFunction", function),
-                         f"{name}'s role does not allow lambda:InvokeFunction on {FUNCTION}")
+            report.check(allows(role, "lambda:InvokeFunction", alias),
+                         f"{name}'s role does not allow lambda:InvokeFunction on the alias live")
             report.check(allows(role, "sqs:SendMessage", dead_letter),
                          f"{name}'s role does not allow sqs:SendMessage on SchedulerDeadLetterQueue")
-    report.done(f"{', '.join(sorted(SCHEDULES))}: expressions, JSON input, retry policy, "
-                "SchedulerDeadLetterQueue and the roles' permissions")
+    report.done(f"{', '.join(sorted(SCHEDULES))}: named after the stack, invoking the alias live; expressions, "
+                "JSON input, retry policy, SchedulerDeadLetterQueue and the roles' permissions")
 
 
 def check_input(report, name, text, action, trigger):
@@ -438,10 +528,7 @@ def check_secrets(report, template, output):
     token = parameters.get("TomeAuthTokenParameter", {})
     report.check(token.get("AllowedPattern", "").startswith("^/"),
                  "TomeAuthTokenParameter does not require a leading / (its ARN is built as parameter${Name})")
-    layer = parameters.get("ParametersSecretsExtensionLayerArn")
-    report.check(layer is not None and "Default" not in layer,
-                 "there is no required ParametersSecretsExtensionLayerArn parameter")
-    report.check({"Ref": "ParametersSecretsExtensionLayerArn"} in as_list(function.get("Layers", [])),
+    report.check(len(as_list(function.get("Layers", []))) == 1,
                  "the Parameters and Secrets extension layer is not attached (Layers)")
     role = function_role(report, output)
     if role:
@@ -478,6 +565,95 @@ def check_secret_grants(report, role):
     for arn in role["Properties"].get("ManagedPolicyArns", []):
         report.check(arn in MANAGED_POLICIES.values(),
                      f"managed policy {show(arn)} is attached; it may grant access to other secrets")
+
+
+def check_extension_layer(report, template):
+    """The layer each Region and architecture gets, as CloudFormation resolves the template there."""
+    report.start("extension layer")
+    parameters = template.get("Parameters", {})
+    version = parameters.get("ParametersSecretsExtensionLayerVersion", {})
+    report.check(version.get("Type") == "Number" and "Default" not in version,
+                 "ParametersSecretsExtensionLayerVersion is not a required Number (the versions differ per "
+                 "Region and architecture, so no default is right everywhere)")
+    override = parameters.get("ParametersSecretsExtensionLayerArn", {})
+    report.check(override.get("Default") == "", "ParametersSecretsExtensionLayerArn is not optional (Default \"\")")
+    table = template.get("Mappings", {}).get("ParametersSecretsExtensionAccounts", {})
+    report.check({region: entry.get("Account") for region, entry in table.items()} == EXTENSION_ACCOUNTS,
+                 "the ParametersSecretsExtensionAccounts mapping differs from the accounts AWS publishes: "
+                 + ", ".join(sorted(r for r in set(table) | set(EXTENSION_ACCOUNTS)
+                                    if table.get(r, {}).get("Account") != EXTENSION_ACCOUNTS.get(r))))
+    layers = template.get("Resources", {}).get(FUNCTION, {}).get("Properties", {}).get("Layers", [])
+    if not report.check(isinstance(layers, list) and len(layers) == 1, f"Layers is {show(layers)}, not one layer"):
+        return
+    given = "arn:aws:lambda:xx-example-1:123456789012:layer:AWS-Parameters-and-Secrets-Lambda-Extension:3"
+    cases = [(region, arch, "") for region in sorted(EXTENSION_ACCOUNTS) for arch in EXTENSION_LAYER_NAMES]
+    cases += [(UNLISTED_REGION, "x86_64", ""), (UNLISTED_REGION, "x86_64", given), (SAMPLE_REGION, "arm64", given)]
+    for region, arch, arn in cases:
+        values = {**parameter_values(template), "Architecture": arch, "ParametersSecretsExtensionLayerArn": arn,
+                  "ParametersSecretsExtensionLayerVersion": "7"}
+        try:
+            chosen = Conditions(template, values).resolve(language_extensions(layers[0], template, region))
+        except (KeyError, ValueError, TypeError) as error:
+            report.fail(f"the layer cannot be resolved in {region} for {arch}: {error}")
+            continue
+        if isinstance(chosen, dict) and set(chosen) == {"Ref"}:
+            chosen = values.get(chosen["Ref"], chosen)
+        elif isinstance(chosen, dict) and set(chosen) == {"Fn::Sub"}:
+            chosen = substitute(chosen, {**values, "AWS::Region": region, "AWS::Partition": partition(region)})
+        if arn:
+            expected = arn
+        elif region in EXTENSION_ACCOUNTS:
+            expected = (f"arn:{partition(region)}:lambda:{region}:{EXTENSION_ACCOUNTS[region]}:layer:"
+                        f"{EXTENSION_LAYER_NAMES[arch]}:7")
+        else:
+            # No account: the ARN must fail the deploy and say what to set.
+            report.check(isinstance(chosen, str) and "ParametersSecretsExtensionLayerArn" in chosen,
+                         f"in a Region the table lacks the layer is {show(chosen)}, which does not name "
+                         "ParametersSecretsExtensionLayerArn")
+            continue
+        report.check(chosen == expected, f"in {region} for {arch} the layer is {show(chosen)}, expected {expected}")
+    report.done(f"the layer of each of {len(EXTENSION_ACCOUNTS)} Regions and both architectures comes from AWS's "
+                "account for the Region (-Arm64 on arm64) at the version given; a given ARN wins; a Region "
+                "the table lacks names ParametersSecretsExtensionLayerArn")
+
+
+def check_stack_resources(report, template, output):
+    """Two stacks (staging, production) in one account and Region: no fixed names; the template's
+    own log group with a retention; a published version behind the alias live."""
+    report.start("per-stack names, log group and alias")
+    resources = output["Resources"]
+    for name, resource in sorted(resources.items()):
+        prop = NAME_PROPERTIES.get(resource["Type"])
+        value = resource.get("Properties", {}).get(prop) if prop else None
+        if value is None:
+            continue
+        report.check(isinstance(value, dict) and "${AWS::StackName}" in show(value),
+                     f"{name} has the fixed {prop} {show(value)}; a second stack in the account would collide")
+    function = resources[FUNCTION]["Properties"]
+    group = function.get("LoggingConfig", {}).get("LogGroup")
+    report.check(group == {"Ref": "PrefetchLogGroup"},
+                 f"the function logs to {show(group)}, not the template's PrefetchLogGroup (Lambda's own group "
+                 "never expires and outlives the stack)")
+    log_group = resources.get("PrefetchLogGroup", {})
+    report.check(log_group.get("Type") == "AWS::Logs::LogGroup"
+                 and log_group.get("Properties", {}).get("RetentionInDays") == {"Ref": "LogRetentionDays"},
+                 "PrefetchLogGroup is not a log group whose RetentionInDays is the LogRetentionDays parameter")
+    report.check(log_group.get("DeletionPolicy", "Delete") == "Delete",
+                 "PrefetchLogGroup outlives the stack (DeletionPolicy)")
+    retention = template.get("Parameters", {}).get("LogRetentionDays", {})
+    allowed = set(retention.get("AllowedValues", []))
+    report.check(bool(allowed) and allowed <= LOG_RETENTION_DAYS and retention.get("Default") in allowed,
+                 f"LogRetentionDays allows {sorted(allowed)}: values CloudWatch Logs does not accept, or none")
+    alias = resources.get(ALIAS, {})
+    version = alias.get("Properties", {}).get("FunctionVersion", {})
+    report.check(alias.get("Type") == "AWS::Lambda::Alias" and alias["Properties"].get("Name") == "live"
+                 and isinstance(version, dict) and "Fn::GetAtt" in version
+                 and resources.get(version["Fn::GetAtt"][0], {}).get("Type") == "AWS::Lambda::Version",
+                 "there is no alias live on a published version (AutoPublishAlias: live)")
+    report.check(template["Resources"][FUNCTION]["Properties"].get("AutoPublishAliasAllProperties") is True,
+                 "a deploy that changes only the configuration publishes no version (AutoPublishAliasAllProperties)")
+    report.done("no fixed names (the schedules' are the stack's), logs in the template's own group with "
+                "LogRetentionDays, each deploy a version behind the alias live")
 
 
 def check_pool_settings(report, template, output):
@@ -577,8 +753,9 @@ def check_alarms(report, output):
                                       [{"Name": "QueueName",
                                         "Value": get_att("SchedulerDeadLetterQueue", "QueueName")}]),
                                      "GreaterThanThreshold", 0, 1, "notBreaching"),
-        "PoolFallbacksAlarm": ((namespace, "FallbacksLastHour", "Maximum", 300, pool), "GreaterThanThreshold", 0, 3,
-                               "missing"),
+        # Per 5-minute window, so one fallback does not hold it in ALARM for an hour.
+        "PoolFallbacksAlarm": ((namespace, "FallbacksLastFiveMinutes", "Maximum", 300, pool), "GreaterThanThreshold",
+                               0, 1, "missing"),
         "RefillRunFailedAlarm": ((namespace, "RunFailed", "Maximum", 300, pool), "GreaterThanThreshold", 0, 1,
                                  "notBreaching"),
         "FunctionErrorsAlarm": (("AWS/Lambda", "Errors", "Sum", 300, lambda_function), "GreaterThanThreshold", 0, 1,
@@ -646,9 +823,84 @@ def check_threshold(report, name, alarm, operator, periods, threshold=0):
 def check_outputs(report, output):
     report.start("outputs")
     values = [o.get("Value") for o in output.get("Outputs", {}).values()]
-    for wanted in ({"Ref": FUNCTION}, {"Ref": "InvocationDeadLetterQueue"}, {"Ref": "SchedulerDeadLetterQueue"}):
+    for wanted in ({"Ref": FUNCTION}, {"Ref": ALIAS}, {"Ref": "PrefetchLogGroup"},
+                   {"Ref": "InvocationDeadLetterQueue"}, {"Ref": "SchedulerDeadLetterQueue"}):
         report.check(wanted in values, f"no output gives {show(wanted)}")
-    report.done("the function's name and both queue URLs")
+    report.done("the function's name, the alias live, the log group and both queue URLs")
+
+
+def run_checks(report, text, template, template_path, repo_root):
+    check_text(report, text)
+    if check_code_uri(report, template, template_path, repo_root):
+        check_extension_layer(report, template)
+        output = translate(report, template)
+        if output is not None:
+            check_code(report, output)
+            check_invocation_failures(report, output)
+            check_schedules(report, output)
+            check_secrets(report, template, output)
+            check_stack_resources(report, template, output)
+            check_pool_settings(report, template, output)
+            check_runtime(report, template, output)
+            check_alarms(report, output)
+            check_outputs(report, output)
+
+
+def properties(template, name):
+    return template["Resources"][name]["Properties"]
+
+
+def schedule(template, event):
+    return properties(template, FUNCTION)["Events"][event]["Properties"]
+
+
+# Templates one mistake away from the real one, each of which the checks must refuse: a check
+# that passes them all checks nothing.
+MUTANTS = {
+    "the heartbeat treats missing data as notBreaching":
+        lambda t: properties(t, "PoolMetricsHeartbeatAlarm").update(TreatMissingData="notBreaching"),
+    "ApplicationLogLevel allows WARN":
+        lambda t: t["Parameters"]["ApplicationLogLevel"]["AllowedValues"].append("WARN"),
+    "a fixed schedule name": lambda t: schedule(t, "Hourly").update(Name="tome-prefetch-hourly"),
+    "a fixed function name": lambda t: properties(t, FUNCTION).update(FunctionName="tome-prefetch"),
+    "a wrong account in the layer table":
+        lambda t: t["Mappings"]["ParametersSecretsExtensionAccounts"]["eu-west-1"].update(Account="015030872275"),
+    "the x86_64 layer on arm64":
+        lambda t: properties(t, FUNCTION)["Layers"][0]["Fn::If"][2]["Fn::If"].__setitem__(0, "HasAlarmTopic"),
+    "the layer without a DefaultValue":
+        lambda t: properties(t, FUNCTION)["Layers"][0]["Fn::If"][2]["Fn::If"][1]["Fn::Sub"][1]["Account"][
+            "Fn::FindInMap"].pop(),
+    "Lambda's own log group": lambda t: properties(t, FUNCTION)["LoggingConfig"].pop("LogGroup"),
+    "no alias": lambda t: properties(t, FUNCTION).pop("AutoPublishAlias"),
+    "fallbacks over a rolling hour":
+        lambda t: properties(t, "PoolFallbacksAlarm").update(MetricName="FallbacksLastHour"),
+    "the SAM transform first": lambda t: t["Transform"].reverse(),
+    "a token in the environment":
+        lambda t: properties(t, FUNCTION)["Environment"]["Variables"].update(TOME_AUTH_TOKEN="local-token"),
+}
+
+
+def check_mutants(template, template_path, repo_root):
+    report = Report()
+    report.start("mutants")
+    for name, mutate in MUTANTS.items():
+        mutant = copy.deepcopy(template)
+        try:
+            mutate(mutant)
+        except (KeyError, IndexError, TypeError, AttributeError) as error:
+            report.fail(f"cannot make the mutant with {name}: the template changed shape ({error!r})")
+            continue
+        quiet = Report()
+        with contextlib.redirect_stdout(io.StringIO()):
+            try:
+                run_checks(quiet, json.dumps(mutant), mutant, template_path, repo_root)
+            except Exception as error:  # a crash is no refusal
+                quiet.failed = False
+                report.fail(f"the checks crash on the mutant with {name}: {error!r}")
+                continue
+        report.check(quiet.failed, f"the checks pass a template with {name}")
+    report.done(f"each of {len(MUTANTS)} templates with one mistake is refused")
+    return report.failed
 
 
 def main():
@@ -656,23 +908,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--template", default=os.path.join(repo, "lambda", "template.yaml"))
     parser.add_argument("--repo-root", default=repo, help="where .build/lambda/tome-prefetch.zip is made")
+    parser.add_argument("--mutants", action="store_true",
+                        help="also check that templates with one known mistake each are refused")
     args = parser.parse_args()
 
     report = Report()
     text, template = load(args.template)
-    check_text(report, text)
-    if check_code_uri(report, template, args.template, args.repo_root):
-        output = translate(report, template)
-        if output is not None:
-            check_code(report, output)
-            check_invocation_failures(report, output)
-            check_schedules(report, output)
-            check_secrets(report, template, output)
-            check_pool_settings(report, template, output)
-            check_runtime(report, template, output)
-            check_alarms(report, output)
-            check_outputs(report, output)
-    return 1 if report.failed else 0
+    run_checks(report, text, template, args.template, args.repo_root)
+    failed = report.failed
+    if args.mutants and not failed:
+        failed = check_mutants(template, args.template, args.repo_root)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
