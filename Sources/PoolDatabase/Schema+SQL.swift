@@ -14,6 +14,8 @@ extension Schema {
 -- Version 2: a random claim key that spreads reservations over the pool; the card app's cards.
 -- Version 3: an index on the expiry of pairs that have one, for the bounded clean-up of expired
 -- pairs; the top-up trigger that refills between the hourly runs.
+-- Version 4: each card records the client that created it, and an Idempotency-Key is unique per
+-- client.
 
 CREATE TABLE IF NOT EXISTS schema_version (
     version     INT PRIMARY KEY,
@@ -138,6 +140,27 @@ ALTER TABLE refill_run ADD CONSTRAINT refill_run_trigger_check CHECK (trigger IN
 
 INSERT INTO schema_version (version, description)
 VALUES (3, 'index on token_pool.expires_at for the clean-up of expired pairs; top-up trigger')
+ON CONFLICT (version) DO NOTHING;
+
+-- Version 4.
+
+-- The client that created each card (an id from the clients document). Cards made before this
+-- version have none: their owner is unknown, and only a client with cards:read-any reads them.
+ALTER TABLE card ADD COLUMN IF NOT EXISTS client_id TEXT;
+
+-- An Idempotency-Key belongs to the client that sent it: the same key from two clients makes two
+-- cards, and a replay finds only its own client's card. The unique index replaces the key's
+-- table-wide constraint (NULLs are distinct, so keys purged after their retention, and the cards
+-- of unknown owners, never collide).
+CREATE UNIQUE INDEX IF NOT EXISTS card_client_idempotency_key_idx ON card (client_id, idempotency_key);
+ALTER TABLE card DROP CONSTRAINT IF EXISTS card_idempotency_key_key;
+
+-- Keys are kept at least 24 hours; this index finds the ones old enough to purge (README,
+-- "Idempotency keys") without reading the whole table.
+CREATE INDEX IF NOT EXISTS card_idempotency_key_created_at_idx ON card (created_at) WHERE idempotency_key IS NOT NULL;
+
+INSERT INTO schema_version (version, description)
+VALUES (4, 'card.client_id; Idempotency-Key unique per client')
 ON CONFLICT (version) DO NOTHING;
 """#
 }

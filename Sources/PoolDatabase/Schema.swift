@@ -4,7 +4,7 @@ public import PostgresNIO
 /// The pool's tables, and applying them.
 public enum Schema {
     /// The newest schema version this program knows.
-    public static let version = 3
+    public static let version = 4
 
     /// The statements of `schema.sql`: each ends with a semicolon at the end of a line.
     public static var statements: [String] {

@@ -17,7 +17,7 @@ struct NewKeyCommand: ParsableCommand {
     )
 
     @Option(help: "The client's id (A-Z a-z 0-9 . _ -, up to 64).") var client: String
-    @Option(name: .customLong("scope"), help: "A scope for the entry (repeatable): cards:create, cards:read, tokens:detokenize.")
+    @Option(name: .customLong("scope"), help: "A scope for the entry (repeatable): cards:create, cards:read, cards:read-any, tokens:detokenize.")
     var scopes: [String] = []
 
     func validate() throws {

@@ -120,6 +120,13 @@ struct CardBody: Decodable {
     var createdAt: String
 }
 
+/// A card as a read answers it: without the internal token for a client that may not detokenize.
+struct ReadCardBody: Decodable {
+    var cardId: String
+    var ns1Token: String?
+    var ns2Token: String
+}
+
 struct ErrorBody: Decodable {
     struct Detail: Decodable {
         var code: String

@@ -63,7 +63,7 @@ struct ClientAccessTests {
     static func scopedClients() throws -> (ClientsFile, ClientRegistry) {
         let file = try ClientsFile()
         try file.write([
-            ("issuing", [issuing], [.cardsCreate]), ("support", [support], [.cardsRead]),
+            ("issuing", [issuing], [.cardsCreate]), ("support", [support], [.cardsReadAny]),
             ("settlement", [settlement], [.tokensDetokenize]),
         ])
         return (file, try ClientRegistry(path: file.path, logger: TestDatabase.quietLogger))
@@ -82,11 +82,12 @@ struct ClientAccessTests {
                 (.get, "/v1/cards/\(card.cardId)", nil, .cardsRead, .ok),
                 (.post, "/v1/detokenize", #"{"ns2Token": "\#(card.ns2Token)"}"#, .tokensDetokenize, .ok),
             ]
-            let clients: [(TestKey, Scope)] = [(Self.issuing, .cardsCreate), (Self.support, .cardsRead), (Self.settlement, .tokensDetokenize)]
+            let clients: [(TestKey, Scope)] = [(Self.issuing, .cardsCreate), (Self.support, .cardsReadAny), (Self.settlement, .tokensDetokenize)]
             for (method, uri, json, needed, allowed) in routes {
                 for (key, holds) in clients {
                     let response = try await app.send(method, uri, json: json, token: key.key)
-                    if holds == needed {
+                    // cards:read-any reads what cards:read does, and more.
+                    if holds == needed || (needed == .cardsRead && holds == .cardsReadAny) {
                         #expect(response.status == allowed, "\(method) \(uri) with the \(holds) client")
                     } else {
                         #expect(response.status == .forbidden, "\(method) \(uri) with the \(holds) client")

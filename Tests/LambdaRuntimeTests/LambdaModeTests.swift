@@ -57,14 +57,14 @@ struct LambdaModeTests {
             #expect(try await harness.count("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()") == 0)
             let binary = try harness.launch()
             let first = try await harness.emulator.answer(for: harness.emulator.invoke(#"{"action": "migrate"}"#))
-            #expect(first.isResponse(containing: #""schemaVersion":3"#), "\(first)")
+            #expect(first.isResponse(containing: #""schemaVersion":4"#), "\(first)")
             #expect(first.isResponse(containing: #""status":"migrated""#))
             #expect(try await harness.count("SELECT count(*) FROM token_pool") == 0)
             let tables = try await harness.count("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()")
             #expect(tables >= 7)
 
             let again = try await harness.emulator.answer(for: harness.emulator.invoke(#"{"action": "migrate"}"#))
-            #expect(again.isResponse(containing: #""schemaVersion":3"#))
+            #expect(again.isResponse(containing: #""schemaVersion":4"#))
             #expect(try await harness.count("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()") == tables)
             // The schema in place, the same process refills.
             let refill = try await harness.emulator.answer(for: harness.emulator.invoke(#"{"action": "refill"}"#))

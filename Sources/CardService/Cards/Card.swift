@@ -1,3 +1,4 @@
+import Crypto
 public import Hummingbird
 
 #if canImport(FoundationEssentials)
@@ -10,11 +11,28 @@ public import Foundation
 public struct Card: ResponseCodable, Sendable, Equatable {
     public var cardId: String
     public var customerId: String
-    public var ns1Token: String
+    /// The internal token: always to the client that creates the card (it made it), on a read
+    /// only to a client that may also detokenize; absent from the JSON otherwise.
+    public var ns1Token: String?
     public var ns2Token: String
     /// `pool` when the pair came from the pre-fetched pool, `tome` when it was minted on the spot.
     public var tokenSource: String
     public var createdAt: Date
+}
+
+extension Card {
+    /// The card as a reader without `tokens:detokenize` sees it: no internal token.
+    func withoutInternalToken() -> Card {
+        var card = self
+        card.ns1Token = nil
+        return card
+    }
+}
+
+/// A card and the client that created it: nil for cards made before cards recorded their client.
+struct OwnedCard: Sendable {
+    var card: Card
+    var owner: String?
 }
 
 /// `POST /v1/cards`.
@@ -56,14 +74,10 @@ struct CreateCardRequest: Decodable, Equatable {
         }
     }
 
-    /// A stable fingerprint of the request, stored with its Idempotency-Key (FNV-1a, 64 bits).
+    /// The request's SHA-256, stored with its Idempotency-Key: a replay with another body is
+    /// told apart, and no two bodies can be made to collide.
     var fingerprint: String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in "customerId=\(customerId)".utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        return String(hash, radix: 16)
+        "sha256:" + ClientSet.hexString(SHA256.hash(data: Array("customerId=\(customerId)".utf8)))
     }
 }
 

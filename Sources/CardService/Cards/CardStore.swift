@@ -18,25 +18,26 @@ struct CardStore: Sendable {
     let direct: Bool
     let logger: Logger
 
-    /// The card and whether it was created now (false: an earlier request with the same key made it).
+    /// The card and whether it was created now (false: an earlier request of this client with
+    /// the same key made it). The card belongs to `clientId`; keys are the client's own.
     ///
     /// A pool with a pair makes the card in one statement (`TokenPool.insertWithPooledPair`):
     /// one round trip. An empty pool, or a key that already has a card, takes the two-step path.
-    func create(_ request: CreateCardRequest, idempotencyKey: String?) async throws -> (card: Card, created: Bool) {
+    func create(_ request: CreateCardRequest, clientId: String, idempotencyKey: String?) async throws -> (card: Card, created: Bool) {
         // Chosen once, outside the retries: a retried transaction asks TOME (on fallback) with the
         // same card id, so it gets the same tokens back instead of minting new ones.
         let cardId = "card_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         if !direct {
             do {
-                if let card = try await createFromPool(request, cardId: cardId, idempotencyKey: idempotencyKey) {
+                if let card = try await createFromPool(request, cardId: cardId, clientId: clientId, idempotencyKey: idempotencyKey) {
                     return (card, true)
                 }
             } catch let error as DatabaseError where error.sqlState == "23505" && idempotencyKey != nil {
                 // A concurrent request with the same key made its card first; ours was undone.
-                return try await winner(of: request, idempotencyKey: idempotencyKey)
+                return try await winner(of: request, clientId: clientId, idempotencyKey: idempotencyKey)
             }
         }
-        if let idempotencyKey, let existing = try await existing(idempotencyKey: idempotencyKey, request: request) {
+        if let idempotencyKey, let existing = try await existing(clientId: clientId, idempotencyKey: idempotencyKey, request: request) {
             return (existing, false)
         }
         let pool = pool
@@ -53,7 +54,7 @@ struct CardStore: Sendable {
                     : try await pool.reserve(cardId: cardId, on: connection)
                 let rows = try await connection.query(
                     CardSQL.insert(
-                        cardId: cardId, customerId: request.customerId, ns1: reservation.pair.ns1Token,
+                        cardId: cardId, clientId: clientId, customerId: request.customerId, ns1: reservation.pair.ns1Token,
                         ns2: reservation.pair.ns2Token, source: reservation.source.rawValue,
                         idempotencyKey: idempotencyKey, fingerprint: idempotencyKey == nil ? nil : request.fingerprint
                     ),
@@ -70,7 +71,7 @@ struct CardStore: Sendable {
             }
             }
         } catch is IdempotencyRace {
-            return try await winner(of: request, idempotencyKey: idempotencyKey)
+            return try await winner(of: request, clientId: clientId, idempotencyKey: idempotencyKey)
         }
         if let card { return (card, true) }
         throw APIError(.internalServerError, code: "internal", message: "internal error")
@@ -79,10 +80,10 @@ struct CardStore: Sendable {
     /// The pool path in one statement; nil when it claimed nothing (and wrote nothing).
     /// Retried only on a serialization failure: the statement is atomic, so a failed attempt
     /// left nothing behind, while after a broken connection it may have committed a card.
-    private func createFromPool(_ request: CreateCardRequest, cardId: String, idempotencyKey: String?) async throws -> Card? {
+    private func createFromPool(_ request: CreateCardRequest, cardId: String, clientId: String, idempotencyKey: String?) async throws -> Card? {
         let insert = PooledCardInsert(
             cardId: cardId, customerId: request.customerId, idempotencyKey: idempotencyKey,
-            fingerprint: idempotencyKey == nil ? nil : request.fingerprint
+            fingerprint: idempotencyKey == nil ? nil : request.fingerprint, clientId: clientId
         )
         let pool = pool
         return try await withDatabaseRetry(operation: "create a card", logger: logger) {
@@ -91,19 +92,24 @@ struct CardStore: Sendable {
     }
 
     /// The card of the request that won a race on `idempotencyKey`, once ours was undone.
-    private func winner(of request: CreateCardRequest, idempotencyKey: String?) async throws -> (card: Card, created: Bool) {
-        if let idempotencyKey, let existing = try await existing(idempotencyKey: idempotencyKey, request: request) {
+    private func winner(of request: CreateCardRequest, clientId: String, idempotencyKey: String?) async throws -> (card: Card, created: Bool) {
+        if let idempotencyKey, let existing = try await existing(clientId: clientId, idempotencyKey: idempotencyKey, request: request) {
             return (existing, false)
         }
         throw APIError.unavailable("a concurrent request with this Idempotency-Key did not finish; retry")
     }
 
-    func find(cardId: String) async throws -> Card? {
-        try await cards(CardSQL.find(cardId: cardId)).first
+    /// The card with its owner; the route decides who may see it.
+    func find(cardId: String) async throws -> OwnedCard? {
+        try await read("read a card", CardSQL.find(cardId: cardId)) { row in
+            let row = try row.decode((String, String, String, String, String, Date, String?).self)
+            let card = Card(cardId: row.0, customerId: row.1, ns1Token: row.2, ns2Token: row.3, tokenSource: row.4, createdAt: row.5)
+            return OwnedCard(card: card, owner: row.6)
+        }.first
     }
 
-    private func existing(idempotencyKey: String, request: CreateCardRequest) async throws -> Card? {
-        let rows = try await read("look up an Idempotency-Key", CardSQL.find(idempotencyKey: idempotencyKey)) {
+    private func existing(clientId: String, idempotencyKey: String, request: CreateCardRequest) async throws -> Card? {
+        let rows = try await read("look up an Idempotency-Key", CardSQL.find(clientId: clientId, idempotencyKey: idempotencyKey)) {
             try $0.decode((String, String, String, String, String, Date, String?).self)
         }
         for row in rows {
@@ -116,13 +122,6 @@ struct CardStore: Sendable {
             return Card(cardId: row.0, customerId: row.1, ns1Token: row.2, ns2Token: row.3, tokenSource: row.4, createdAt: row.5)
         }
         return nil
-    }
-
-    private func cards(_ query: PostgresQuery) async throws -> [Card] {
-        try await read("read a card", query) { row in
-            let row = try row.decode((String, String, String, String, String, Date).self)
-            return Card(cardId: row.0, customerId: row.1, ns1Token: row.2, ns2Token: row.3, tokenSource: row.4, createdAt: row.5)
-        }
     }
 
     /// A read, retried on a broken connection and bounded in time like every database call here:

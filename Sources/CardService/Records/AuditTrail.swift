@@ -16,6 +16,9 @@ public struct AuditTrail: Sendable {
         case unknown
         /// The client lacks the route's scope.
         case denied
+        /// The card exists but belongs to another client (or to no known client) and the caller
+        /// may read only its own: answered 404, as if there were no such card.
+        case notOwner = "not_owner"
         /// No key, or a key no client holds (401): no client is named.
         case unauthenticated
         /// The database (or, after a miss, TOME) could not answer (503): nothing was returned,

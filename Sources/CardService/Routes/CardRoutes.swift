@@ -28,11 +28,11 @@ struct CardRoutes {
     }
 
     @Sendable func create(_ request: Request, context: Context) async throws -> EditedResponse<Card> {
-        _ = try context.require(.cardsCreate)
+        let client = try context.require(.cardsCreate)
         let body = try await decode(CreateCardRequest.self, from: request)
         let key = try idempotencyKey(request)
         do {
-            let (card, created) = try await store.create(body, idempotencyKey: key)
+            let (card, created) = try await store.create(body, clientId: client.id, idempotencyKey: key)
             return EditedResponse(status: created ? .created : .ok, response: card)
         } catch let error as DatabaseError {
             throw Self.unavailable(error, context: context)
@@ -47,18 +47,29 @@ struct CardRoutes {
         let route = "GET /v1/cards/{cardId}"
         let cardId = try context.parameters.require("cardId")
         let wellFormed = cardId.utf8.count <= 64 && cardId.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7f }
-        let client = try authorize(.cardsRead, route: route, cardId: wellFormed ? cardId : nil, context: context)
+        // cards:read-any reads every card; cards:read only the client's own.
+        let readsAny = context.client?.scopes.contains(.cardsReadAny) == true
+        let client = try authorize(readsAny ? .cardsReadAny : .cardsRead, route: route, cardId: wellFormed ? cardId : nil, context: context)
         guard wellFormed else { throw APIError.badRequest("cardId is not a card id") }
-        let card: Card?
+        let found: OwnedCard?
         do {
-            card = try await store.find(cardId: cardId)
+            found = try await store.find(cardId: cardId)
         } catch let error as DatabaseError {
             try audit.record(client: client.id, route: route, cardId: cardId, outcome: .failed)
             throw Self.unavailable(error, context: context)
         }
-        try audit.record(client: client.id, route: route, cardId: cardId, outcome: card == nil ? .unknown : .database)
-        guard let card else { throw APIError.notFound("no card with this id") }
-        return card
+        guard let found else {
+            try audit.record(client: client.id, route: route, cardId: cardId, outcome: .unknown)
+            throw APIError.notFound("no card with this id")
+        }
+        // Another client's card is answered as no card at all: a 403 would tell that it exists.
+        // The record says what happened.
+        guard readsAny || found.owner == client.id else {
+            try audit.record(client: client.id, route: route, cardId: cardId, outcome: .notOwner)
+            throw APIError.notFound("no card with this id")
+        }
+        try audit.record(client: client.id, route: route, cardId: cardId, outcome: .database)
+        return client.scopes.contains(.tokensDetokenize) ? found.card : found.card.withoutInternalToken()
     }
 
     @Sendable func detokenize(_ request: Request, context: Context) async throws -> DetokenizeResponse {
