@@ -105,6 +105,37 @@ struct ClientAccessTests {
         }
     }
 
+    /// Whoever may change the file decides who may call the API: a file others may write, or
+    /// another user's, is refused at start and on reload (the last good set stays), naming the fix.
+    @Test func aClientsFileOthersMayChangeIsRefused() throws {
+        let file = try ClientsFile()
+        defer { file.remove() }
+        try file.write([("issuing", [Self.issuing], [.cardsCreate])])
+        #expect(chmod(file.path, 0o666) == 0)
+        let refused = #expect(throws: ClientsFileError.self) { try ClientRegistry(path: file.path, logger: TestDatabase.quietLogger) }
+        #expect(refused?.description.contains("writable by anyone (mode 0666)") == true, "\(String(describing: refused))")
+        #expect(refused?.description.contains("chmod go-w \(file.path)") == true)
+
+        #expect(chmod(file.path, 0o600) == 0)
+        let registry = try ClientRegistry(path: file.path, logger: TestDatabase.quietLogger)
+        try file.write([("issuing", [Self.issuing], [.cardsCreate]), ("support", [Self.support], [.cardsReadAny])])
+        #expect(chmod(file.path, 0o620) == 0)
+        #expect(!registry.reload(reason: "test"))
+        #expect(registry.clients.clients.map(\.id) == ["issuing"])
+        #expect(chmod(file.path, 0o640) == 0)
+        #expect(registry.reload(reason: "test"))
+        #expect(registry.clients.clients.map(\.id) == ["issuing", "support"])
+        // Another user's file: only root can give one away, which the tests' user may not be.
+        if geteuid() == 0 {
+            try file.write([("issuing", [Self.issuing], [.cardsCreate])])
+            #expect(chown(file.path, 4242, 4242) == 0)
+            #expect(!registry.reload(reason: "test"))
+            #expect(registry.clients.clients.map(\.id) == ["issuing", "support"])
+            let owner = #expect(throws: ClientsFileError.self) { try ClientRegistry(path: file.path, logger: TestDatabase.quietLogger) }
+            #expect(owner?.description.contains("owned by uid 4242") == true, "\(String(describing: owner))")
+        }
+    }
+
     @Test func aBadFileIsRefusedAndTheLastGoodSetStays() async throws {
         let (file, _) = try Self.scopedClients()
         defer { file.remove() }

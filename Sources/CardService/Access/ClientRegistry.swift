@@ -1,4 +1,5 @@
 public import Logging
+import Metrics
 import Synchronization
 
 #if canImport(FoundationEssentials)
@@ -49,9 +50,9 @@ public final class ClientRegistry: Sendable {
         do {
             bytes = try Self.read(path)
         } catch {
-            // Mid-rename or removed: keep what works, say so once per change.
+            // Mid-rename, removed or no longer trusted: keep what works, say so once per change.
             if state.withLock({ $0.lastRead != nil }) || !onlyIfChanged {
-                logger.error("clients file refused; the last good set stays in force", metadata: ["reason": "\(reason)", "problem": "\(error)"])
+                refused(reason: reason, problem: error)
             }
             state.withLock { $0.lastRead = nil }
             return false
@@ -66,12 +67,21 @@ public final class ClientRegistry: Sendable {
                 metadata: ["reason": "\(reason)", "clients": "\(clients.clients.map(\.id).joined(separator: ","))"])
             return true
         } catch {
-            logger.error("clients file refused; the last good set stays in force", metadata: ["reason": "\(reason)", "problem": "\(error)"])
+            refused(reason: reason, problem: error)
             return false
         }
     }
 
+    /// A reload that failed: a revocation in it is not in force, so besides the log line a
+    /// counter (`card_app_clients_reload_failures`) lets an alarm say so.
+    private func refused(reason: String, problem: ClientsFileError) {
+        logger.error("clients file refused; the last good set stays in force", metadata: ["reason": "\(reason)", "problem": "\(problem)"])
+        Counter(label: "card_app_clients_reload_failures").increment()
+    }
+
     private static func read(_ path: String) throws(ClientsFileError) -> [UInt8] {
+        let problems = ClientsFilePermissions.problems(path)
+        guard problems.isEmpty else { throw ClientsFileError(problems: problems) }
         do {
             return Array(try String(contentsOfFile: path, encoding: .utf8).utf8)
         } catch {
