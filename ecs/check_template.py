@@ -826,14 +826,20 @@ def check_outputs(report, template):
     resources = defaults(template)
     balancer, _ = one(report, resources, "AWS::ElasticLoadBalancingV2::LoadBalancer")
     group, _ = one(report, resources, "AWS::Logs::LogGroup")
-    service, _ = one(report, resources, "AWS::ECS::Service")
     cluster, _ = one(report, resources, "AWS::ECS::Cluster")
+    service, properties = one(report, resources, "AWS::ECS::Service")
+    security_groups = of_type(resources, "AWS::EC2::SecurityGroup")
+    tasks_groups = {security_group_ref(g, security_groups)
+                    for g in properties.get("NetworkConfiguration", {}).get("AwsvpcConfiguration", {})
+                    .get("SecurityGroups", [])} - {None}
     values = [o.get("Value") for o in template.get("Outputs", {}).values()]
     for wanted, what in (({"Fn::Sub": f"https://${{{balancer}.DNSName}}"}, "the service URL"),
                          (ref(group), "the log group"), (get_att(service, "Name"), "the service name"),
                          (ref(cluster), "the cluster name")):
         report.check(wanted in values, f"no output gives {what} ({show(wanted)})")
-    report.done("the service URL, the log group, the cluster and the service")
+    report.check(any(security_group_ref(v, security_groups) in tasks_groups for v in values),
+                 "no output gives the tasks' security group, which the database must let in")
+    report.done("the service URL, the log group, the cluster, the service and the tasks' security group")
 
 
 def check_all(report, template, text, repo_root):

@@ -190,4 +190,5 @@ MUTANTS = [
     ("a {{resolve: reference in Environment",
      set_environment("TOME_URL", "{{resolve:secretsmanager:card-app/tome-url}}")),
     ("no service URL output", lambda t: t["Outputs"].pop("ServiceUrl")),
+    ("no output of the tasks' security group", lambda t: t["Outputs"].pop("ServiceSecurityGroupId")),
 ]
