@@ -682,8 +682,31 @@ def check_network(report, template):
         report.check(not wide and source in balancer_group and rule.get("IpProtocol") == "tcp"
                      and rule.get("FromPort") == PORT and rule.get("ToPort") == PORT,
                      f"{groups[0]} lets in {show(rule)}; only tcp {PORT} from the load balancer's group")
+    check_database_ingress(report, template, groups[0])
     report.done(f"tasks in the TaskSubnetIds list without a public IP; their group lets in tcp {PORT} from the "
-                "load balancer's group only")
+                "load balancer's group only; with DatabaseSecurityGroupId, the database's group lets them in "
+                "before the service starts")
+
+
+def check_database_ingress(report, template, tasks_group):
+    """With DatabaseSecurityGroupId, one rule lets the tasks' group in on DatabasePort, and the service
+    refers to it, so that CloudFormation creates it first (card-app connects to the database at start)."""
+    resources = Scenario("database group", template, {**SCENARIOS["token in Secrets Manager"],
+                                                      "DatabaseSecurityGroupId": "sg-0123456789abcdef0"}).resources()
+    rules = {name: p for name, p in of_type(resources, "AWS::EC2::SecurityGroupIngress").items()
+             if p.get("GroupId") == ref("DatabaseSecurityGroupId")}
+    expected = {"IpProtocol": "tcp", "FromPort": ref("DatabasePort"), "ToPort": ref("DatabasePort"),
+                "SourceSecurityGroupId": ref(tasks_group)}
+    if report.check(len(rules) == 1, f"{len(rules)} rules on DatabaseSecurityGroupId, expected one for the tasks"):
+        (name, rule), = rules.items()
+        report.check(all(rule.get(k) == v for k, v in expected.items()) and not {"CidrIp", "CidrIpv6"} & set(rule),
+                     f"{name} is {show(rule)}: it must let in {tasks_group} on DatabasePort only")
+        _, service = one(report, resources, "AWS::ECS::Service")
+        report.check(f'"Ref": "{name}"' in show(service),
+                     f"the service does not refer to {name}, so its tasks may start before the database lets them in")
+    default = [p for p in of_type(defaults(template), "AWS::EC2::SecurityGroupIngress").values()
+               if p.get("GroupId") == ref("DatabaseSecurityGroupId")]
+    report.check(not default, "without DatabaseSecurityGroupId the stack still adds a rule to it")
 
 
 def check_service(report, template):
