@@ -3,6 +3,7 @@ import Foundation
 import LambdaRuntimeEmulator
 import PoolDatabase
 import PostgresNIO
+import Synchronization
 import TOMESimulator
 
 /// The real `tome-prefetch` binary, started against the Runtime API emulator, a schema of its
@@ -13,6 +14,9 @@ struct LambdaHarness: Sendable {
     let database: PostgresClient
     let databaseURL: String
     let simulator: RunningSimulator
+    /// Every binary this harness started: stopped (and its files removed) when the test ends,
+    /// however it ends, so a test that returns or throws early leaves no process behind.
+    let launched = LaunchedBinaries()
 
     /// The binary that `swift build` made; `TOME_PREFETCH_BINARY` overrides it.
     static var binary: URL {
@@ -34,7 +38,9 @@ struct LambdaHarness: Sendable {
         ]
         environment.merge(extra) { $1 }
         for name in removing { environment[name] = nil }
-        return try RunningBinary(executable: Self.binary, environment: environment)
+        let binary = try RunningBinary(executable: Self.binary, environment: environment)
+        launched.add(binary)
+        return binary
     }
 
     /// Runs the binary once in stdin mode with `input`; returns its exit status, stdout and stderr lines.
@@ -168,8 +174,29 @@ func withLambdaHarness<Result: Sendable>(
         return try await TOMESimulator.withRunning(configuration: simulator) { running in
             let emulator = RuntimeAPIEmulator()
             return try await emulator.withServer { endpoint in
-                try await body(LambdaHarness(emulator: emulator, endpoint: endpoint, database: database, databaseURL: url, simulator: running))
+                let harness = LambdaHarness(emulator: emulator, endpoint: endpoint, database: database, databaseURL: url, simulator: running)
+                do {
+                    let result = try await body(harness)
+                    await harness.launched.stopAll()
+                    return result
+                } catch {
+                    await harness.launched.stopAll()
+                    throw error
+                }
             }
         }
+    }
+}
+
+/// The binaries one test started, for stopping them all at its end.
+final class LaunchedBinaries: Sendable {
+    private let binaries = Mutex<[RunningBinary]>([])
+
+    func add(_ binary: RunningBinary) {
+        binaries.withLock { $0.append(binary) }
+    }
+
+    func stopAll() async {
+        for binary in binaries.withLock({ $0 }) { await binary.stop() }
     }
 }
