@@ -6,10 +6,12 @@ import TOMEClient
 
 /// The card app's settings, read once from the environment; every problem is named at once.
 struct CardAppSettings {
-    /// Who may call the API: a clients file (scoped clients, rotated without a restart), or one
-    /// bearer token with every scope for local runs.
+    /// Who may call the API: a clients file (scoped clients, rotated without a restart), the same
+    /// document in an environment value (as ECS injects a secret; rotated by a new deployment), or
+    /// one bearer token with every scope for local runs.
     enum Clients {
         case file(String)
+        case document(String)
         case token(String)
     }
 
@@ -30,17 +32,24 @@ struct CardAppSettings {
             do { database = try DatabaseConfiguration(serviceURL: url) } catch { problems.append("DATABASE_URL: \(error)") }
         }
         var clients: Clients?
-        switch (reader.optionalString("CARD_APP_CLIENTS_FILE"), reader.optionalString("CARD_APP_TOKEN")) {
-        case (let path?, nil):
+        let sources: [(name: String, value: String)] = ["CARD_APP_CLIENTS_FILE", "CARD_APP_CLIENTS", "CARD_APP_TOKEN"].compactMap { name in
+            reader.optionalString(name).map { (name, $0) }
+        }
+        switch sources.first {
+        case _ where sources.count > 1:
+            reader.problem("set one of CARD_APP_CLIENTS_FILE, CARD_APP_CLIENTS and CARD_APP_TOKEN, not \(sources.map(\.name).joined(separator: " and "))")
+        case ("CARD_APP_CLIENTS_FILE", let path)?:
             clients = .file(path)
-        case (nil, let token?) where token.utf8.count < 16:
+        case ("CARD_APP_CLIENTS", let document)?:
+            clients = .document(document)
+        case ("CARD_APP_TOKEN", let token)? where token.utf8.count < 16:
             reader.problem("CARD_APP_TOKEN must be at least 16 characters")
-        case (nil, let token?):
+        case (_, let token)?:
             clients = .token(token)
-        case (_?, _?):
-            reader.problem("set CARD_APP_CLIENTS_FILE or CARD_APP_TOKEN, not both")
-        case (nil, nil):
-            reader.problem("CARD_APP_CLIENTS_FILE (scoped clients) or CARD_APP_TOKEN (one token, every scope) is required")
+        case nil:
+            reader.problem(
+                "CARD_APP_CLIENTS_FILE (scoped clients), CARD_APP_CLIENTS (the same document as a value) or CARD_APP_TOKEN (one token, every scope) is required"
+            )
         }
         let maxConnections = reader.integer("DATABASE_MAX_CONNECTIONS", default: 20, in: 1...500)
         let sourceName = reader.string("CARD_TOKEN_SOURCE", default: "pool")
@@ -68,6 +77,7 @@ struct CardAppSettings {
     func clientRegistry(logger: Logger) throws(ClientsFileError) -> ClientRegistry {
         switch clients {
         case .file(let path): try ClientRegistry(path: path, logger: logger)
+        case .document(let document): try ClientRegistry(document: document, logger: logger)
         case .token(let token): ClientRegistry(token: token, logger: logger)
         }
     }

@@ -136,6 +136,20 @@ struct ClientAccessTests {
         }
     }
 
+    /// CARD_APP_CLIENTS: the same document as a value, checked the same way, never reloaded.
+    @Test func theClientsDocumentAsAValueScopesClientsAsTheFileDoes() async throws {
+        let document = #"{"clients": [{"id": "issuing", "keySha256": ["\#(Self.issuing.hash)"], "scopes": ["cards:create"]}]}"#
+        let registry = try ClientRegistry(document: document, logger: TestDatabase.quietLogger)
+        #expect(registry.path == nil)
+        #expect(!registry.reload(reason: "test"))
+        try await withCardApp(clients: registry) { app in
+            try await app.fill(1)
+            #expect(try await app.send(.post, "/v1/cards", json: #"{"customerId": "c-1"}"#, token: Self.issuing.key).status == .created)
+            #expect(try await app.send(.post, "/v1/detokenize", json: #"{"ns2Token": "x"}"#, token: Self.issuing.key).status == .forbidden)
+        }
+        #expect(throws: ClientsFileError.self) { try ClientRegistry(document: #"{"clients": "none"}"#, logger: TestDatabase.quietLogger) }
+    }
+
     @Test func aBadFileIsRefusedAndTheLastGoodSetStays() async throws {
         let (file, _) = try Self.scopedClients()
         defer { file.remove() }

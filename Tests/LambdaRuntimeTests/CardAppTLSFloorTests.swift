@@ -24,3 +24,35 @@ struct CardAppTLSFloorTests {
         #expect(!logs.contains("hunter2"))
     }
 }
+
+/// The clients document as an environment value (CARD_APP_CLIENTS), as ECS injects a secret:
+/// one source of clients at a time, and a bad document stops the start naming what is wrong.
+@Suite("card-app's clients from the environment")
+struct CardAppClientsSettingTests {
+    func start(_ extra: [String: String]) async throws -> (status: Int32?, logs: String) {
+        var environment = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "DATABASE_URL": "postgres://cards:pw@127.0.0.1:1/cards",
+            "TOME_URL": "http://127.0.0.1:1",
+        ]
+        environment.merge(extra) { $1 }
+        let binary = try RunningBinary(executable: builtProduct("card-app"), environment: environment, arguments: ["--port", "0"])
+        let status = await binary.waitForExit(timeout: .seconds(30))
+        let logs = binary.logLines.joined(separator: "\n")
+        await binary.stop()
+        return (status, logs)
+    }
+
+    @Test func twoSourcesOfClientsAreRefusedNamingBoth() async throws {
+        let (status, logs) = try await start(["CARD_APP_CLIENTS": #"{"clients": []}"#, "CARD_APP_TOKEN": "local-token-0123456789"])
+        #expect(status == 2, "\(logs)")
+        #expect(logs.contains("CARD_APP_CLIENTS and CARD_APP_TOKEN"), "\(logs)")
+    }
+
+    @Test func aBadDocumentStopsTheStartNamingTheProblem() async throws {
+        let document = #"{"clients": [{"id": "issuing", "keySha256": ["abc"], "scopes": ["cards:create"]}]}"#
+        let (status, logs) = try await start(["CARD_APP_CLIENTS": document])
+        #expect(status == 2, "\(logs)")
+        #expect(logs.contains("keySha256[0] must be 64 lowercase hexadecimal characters"), "\(logs)")
+    }
+}

@@ -30,6 +30,14 @@ public final class ClientRegistry: Sendable {
         self.logger = logger
     }
 
+    /// `CARD_APP_CLIENTS`: the clients document as a value, which never reloads (ECS puts a
+    /// secret into the environment at the task's start; a new deployment brings a new one).
+    public init(document: String, logger: Logger) throws(ClientsFileError) {
+        path = nil
+        state = Mutex(State(clients: try ClientSet.parse(Array(document.utf8))))
+        self.logger = logger
+    }
+
     /// Reads `path` now; a file that is refused here stops the start-up with its problems.
     public init(path: String, logger: Logger) throws(ClientsFileError) {
         let bytes = try Self.read(path)
