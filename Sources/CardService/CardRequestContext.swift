@@ -6,12 +6,17 @@ public struct CardRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `ClientAuthMiddleware` on `/v1` routes.
     public var client: APIClient?
+    /// The address of the connection's other end (a load balancer, or the client itself).
+    let peerAddress: String?
+    /// Where the request came from, for the audit trail (`SourceAddressMiddleware`).
+    var sourceAddress: String?
     /// The same for the middleware outside it (the access log), which holds an earlier copy of
     /// the context: a box every copy of this request's context shares.
     let caller = Caller()
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        peerAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// The client, when it holds `scope`: otherwise 403 naming the scope it lacks (401 when

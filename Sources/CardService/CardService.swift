@@ -21,6 +21,11 @@ public enum CardService {
         public var auditSink: any LineSink = FileDescriptorSink.standardOutput
         /// Where the access log goes (one JSON line per request), or nil for none. Default: standard error.
         public var accessLog: (any LineSink)? = FileDescriptorSink.standardError
+        /// The key of the audit trail's fingerprints (`CARD_APP_AUDIT_KEY`). Default: a key of this
+        /// process only, so fingerprints match within its own records alone.
+        public var auditFingerprint: AuditFingerprint = .random()
+        /// The proxies whose `X-Forwarded-For` names the client (`CARD_APP_TRUSTED_PROXIES`). Default none.
+        public var trustedProxies: TrustedProxies = .none
 
         public enum TokenSource: String, Sendable {
             case pool
@@ -54,11 +59,13 @@ public enum CardService {
             router.add(middleware: AccessLogMiddleware(sink: accessLog))
         }
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: SourceAddressMiddleware(trustedProxies: configuration.trustedProxies))
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
         let poolLevel = PoolLevelCache(database: database, refreshInterval: configuration.poolLevelRefresh, logger: logger)
         OperationsRoutes(database: database, registry: registry, poolLevel: poolLevel, logger: logger).add(to: router)
-        let audit = AuditTrail(sink: configuration.auditSink)
+        let audit = AuditTrail(sink: configuration.auditSink, fingerprint: configuration.auditFingerprint)
+        configuration.clients.recordChanges(on: audit)
         let v1 = router.group("v1").add(middleware: ClientAuthMiddleware(registry: configuration.clients, audit: audit))
         let store = CardStore(database: database, pool: pool, direct: configuration.tokenSource == .direct, logger: logger)
         CardRoutes(store: store, pool: pool, audit: audit, maxBodyBytes: configuration.maxBodyBytes)

@@ -20,6 +20,10 @@ struct CardAppSettings {
     var namespaces: DualNamespaceClient.Configuration
     var clients: Clients
     var tokenSource: CardService.Configuration.TokenSource
+    /// `CARD_APP_AUDIT_KEY`: the secret of the audit trail's fingerprints; nil, a key per process.
+    var auditKey: [UInt8]?
+    /// `CARD_APP_TRUSTED_PROXIES`: whose `X-Forwarded-For` names the client.
+    var trustedProxies: TrustedProxies
     var logLevel: Logger.Level
     /// JSON lines (like the access log beside them on standard error) unless a person reads a terminal.
     var logFormat: LogFormat
@@ -51,6 +55,15 @@ struct CardAppSettings {
                 "CARD_APP_CLIENTS_FILE (scoped clients), CARD_APP_CLIENTS (the same document as a value) or CARD_APP_TOKEN (one token, every scope) is required"
             )
         }
+        let auditKey = reader.optionalString("CARD_APP_AUDIT_KEY").map { Array($0.utf8) }
+        if let auditKey, auditKey.count < 32 {
+            reader.problem("CARD_APP_AUDIT_KEY must be at least 32 bytes (a random secret of the deployment, e.g. `openssl rand -hex 32`)")
+        }
+        var trustedProxies = TrustedProxies.none
+        switch TrustedProxies.parse(reader.optionalString("CARD_APP_TRUSTED_PROXIES") ?? "") {
+        case .success(let parsed): trustedProxies = parsed
+        case .failure(let error): reader.problem("CARD_APP_TRUSTED_PROXIES: \(error)")
+        }
         let maxConnections = reader.integer("DATABASE_MAX_CONNECTIONS", default: 20, in: 1...500)
         let sourceName = reader.string("CARD_TOKEN_SOURCE", default: "pool")
         let tokenSource = CardService.Configuration.TokenSource(rawValue: sourceName)
@@ -69,6 +82,8 @@ struct CardAppSettings {
         self.namespaces = .init(internalNamespace: internalNamespace, externalNamespace: externalNamespace)
         self.clients = clients
         self.tokenSource = tokenSource
+        self.auditKey = auditKey
+        self.trustedProxies = trustedProxies
         self.logLevel = logLevel
         self.logFormat = logFormat
     }

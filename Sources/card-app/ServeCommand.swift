@@ -54,6 +54,12 @@ struct ServeCommand: AsyncParsableCommand {
         var service = CardService.Configuration(clients: clients, tokenSource: settings.tokenSource)
         // One JSON line per request at info level, like the rest of the log.
         service.accessLog = settings.logLevel <= .info ? FileDescriptorSink.standardError : nil
+        service.trustedProxies = settings.trustedProxies
+        if let key = settings.auditKey {
+            service.auditFingerprint = AuditFingerprint(secret: key)
+        } else {
+            logger.warning("CARD_APP_AUDIT_KEY is not set: the audit trail's fingerprints use a key of this process only, so records about one reference match only within it")
+        }
         let router = CardService.makeRouter(configuration: service, database: database, pool: pool, registry: registry, logger: logger)
         let host = host
         let app = Application(

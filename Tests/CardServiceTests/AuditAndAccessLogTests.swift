@@ -34,20 +34,27 @@ struct AuditAndAccessLogTests {
             for (key, method, uri, json, status) in calls {
                 #expect(try await app.send(method, uri, json: json, token: key).status == status, "\(method) \(uri)")
             }
-            let records = try app.audit.records()
+            let records = try app.audit.requestRecords()
             let summary = records.map { "\($0["client"] ?? "-") \($0["route"] ?? "-") \($0["outcome"] ?? "-")" }
             #expect(
                 summary == [
-                    "settlement POST /v1/detokenize database", "settlement POST /v1/detokenize tome",
+                    "issuing POST /v1/cards created", "settlement POST /v1/detokenize database", "settlement POST /v1/detokenize tome",
                     "settlement POST /v1/detokenize unknown", "support POST /v1/detokenize denied",
                     "support GET /v1/cards/{cardId} database", "support GET /v1/cards/{cardId} unknown",
                     "settlement GET /v1/cards/{cardId} denied",
                 ], "\(summary)")
             #expect(records.allSatisfy { $0["logger"] as? String == "card-app.audit" && $0["time"] is String })
-            // A reference is kept as a fingerprint, the same for the same reference; a read keeps its card id.
-            let fingerprints = records.prefix(2).compactMap { $0["referenceFingerprint"] as? String }
-            #expect(fingerprints.count == 2 && fingerprints.allSatisfy { $0.hasPrefix("sha256:") && $0.count == 23 })
-            #expect(records[4]["cardId"] as? String == card.cardId)
+            // Each record ties to the access log's line by its request id.
+            let requestIds = Set(try app.accessLog.records().compactMap { $0["requestId"] as? String })
+            #expect(records.allSatisfy { ($0["requestId"] as? String).map(requestIds.contains) == true })
+            #expect(records.allSatisfy { $0["source"] as? String == "127.0.0.1" })
+            // A reference is kept as a keyed fingerprint, the same for the same reference; a read keeps its card id.
+            let fingerprints = records[1...2].compactMap { $0["referenceFingerprint"] as? String }
+            #expect(fingerprints.count == 2 && fingerprints.allSatisfy { $0.hasPrefix("hmac-sha256:") && $0.count == 28 })
+            #expect(records[5]["cardId"] as? String == card.cardId)
+            // The creation: who, which card, where its pair came from, the pair as a fingerprint.
+            #expect(records[0]["cardId"] as? String == card.cardId && records[0]["tokenSource"] as? String == "pool")
+            #expect((records[0]["pairFingerprint"] as? String)?.hasPrefix("hmac-sha256:") == true)
             Self.expectNoSecrets(
                 in: app.audit.lines + app.accessLog.lines,
                 [card.ns1Token, card.ns2Token, elsewhere.ns1Token, elsewhere.ns2Token, settlement, support, ClientAccessTests.issuing.key])
@@ -71,7 +78,7 @@ struct AuditAndAccessLogTests {
             for (key, method, uri, json) in calls {
                 #expect(try await app.send(method, uri, json: json, token: key).status == .unauthorized, "\(method) \(uri)")
             }
-            let records = try app.audit.records()
+            let records = try app.audit.requestRecords()
             let summary = records.map { "\($0["client"] ?? "-") \($0["route"] ?? "-") \($0["outcome"] ?? "-")" }
             #expect(
                 summary == [
@@ -89,11 +96,11 @@ struct AuditAndAccessLogTests {
             try app.takeTOMEDown()
             let response = try await app.send(.post, "/v1/detokenize", json: #"{"ns2Token": "ns2_only_tome_knows"}"#)
             #expect(response.status == .serviceUnavailable)
-            let records = try app.audit.records()
+            let records = try app.audit.requestRecords()
             #expect(records.count == 1)
             #expect(records.first?["outcome"] as? String == "failed")
             #expect(records.first?["client"] as? String == "local")
-            #expect((records.first?["referenceFingerprint"] as? String)?.hasPrefix("sha256:") == true)
+            #expect((records.first?["referenceFingerprint"] as? String)?.hasPrefix("hmac-sha256:") == true)
         }
     }
 

@@ -44,6 +44,12 @@ final class CapturedLines: LineSink {
     func records() throws -> [[String: Any]] {
         try lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
     }
+
+    /// The audit records about requests (those with a route), without the chain's start and the
+    /// clients in force.
+    func requestRecords() throws -> [[String: Any]] {
+        try records().filter { $0["route"] != nil }
+    }
 }
 
 struct CardAppHarness: Sendable {
@@ -85,6 +91,7 @@ struct CardAppHarness: Sendable {
 func withCardApp<Result: Sendable>(
     tokenSource: CardService.Configuration.TokenSource = .pool,
     clients: ClientRegistry = ClientRegistry(token: testToken, logger: TestDatabase.quietLogger),
+    trustedProxies: TrustedProxies = .none,
     _ body: @Sendable (CardAppHarness) async throws -> Result
 ) async throws -> Result {
     _ = testRegistry
@@ -98,6 +105,7 @@ func withCardApp<Result: Sendable>(
                 var configuration = CardService.Configuration(clients: clients, tokenSource: tokenSource)
                 configuration.auditSink = audit
                 configuration.accessLog = accessLog
+                configuration.trustedProxies = trustedProxies
                 let router = CardService.makeRouter(
                     configuration: configuration, database: database, pool: pool, registry: testRegistry, logger: TestDatabase.quietLogger
                 )

@@ -86,9 +86,9 @@ struct CardOwnershipTests {
             let support = try await app.send(.get, "/v1/cards/\(card.cardId)", token: Self.support.key)
             #expect(support.status == .ok)
             #expect(try support.decode(ReadCardBody.self).ns1Token == nil)
-            let outcomes = try app.audit.records().filter { $0["cardId"] as? String == card.cardId }
+            let outcomes = try app.audit.requestRecords().filter { $0["cardId"] as? String == card.cardId }
                 .map { "\($0["client"] as? String ?? "-") \($0["outcome"] as? String ?? "-")" }
-            #expect(outcomes == ["issuer-a database", "issuer-b not_owner", "support database"])
+            #expect(outcomes == ["issuer-a created", "issuer-a database", "issuer-b not_owner", "support database"])
         }
     }
 

@@ -16,6 +16,8 @@ public final class ClientRegistry: Sendable {
         var clients: ClientSet
         /// The bytes last read, good or not: a changed file is reloaded once, not every poll.
         var lastRead: [UInt8]?
+        /// Where changes to the clients in force are recorded, once the audit trail exists.
+        var audit: AuditTrail?
     }
 
     /// `CARD_APP_CLIENTS_FILE`, or nil when `CARD_APP_TOKEN` is the one client.
@@ -50,6 +52,28 @@ public final class ClientRegistry: Sendable {
         state.withLock { $0.clients }
     }
 
+    /// Records the clients in force now, and every change or refused reload from now on, on `audit`.
+    func recordChanges(on audit: AuditTrail) {
+        let clients = state.withLock { state in
+            state.audit = audit
+            return state.clients
+        }
+        record(.clientsLoaded, detail: "in force at start: " + Self.summary(clients))
+    }
+
+    private func record(_ outcome: AuditTrail.Outcome, detail: String) {
+        guard let audit = state.withLock({ $0.audit }) else { return }
+        var entry = AuditEntry(outcome: outcome)
+        entry.detail = detail
+        // A change happens whether or not its record can be written; the failure is counted.
+        try? audit.record(entry)
+    }
+
+    /// Each client's id and scopes, never a key or its hash.
+    private static func summary(_ clients: ClientSet) -> String {
+        clients.clients.map { "\($0.id) [\($0.scopes.sorted().map(\.rawValue).joined(separator: " "))]" }.joined(separator: ", ")
+    }
+
     /// Reads the file again (on SIGHUP, or when a poll saw it change). True when a new set is in force.
     @discardableResult
     public func reload(reason: String, onlyIfChanged: Bool = false) -> Bool {
@@ -70,6 +94,7 @@ public final class ClientRegistry: Sendable {
         do {
             let clients = try ClientSet.parse(bytes)
             state.withLock { $0.clients = clients }
+            record(.clientsLoaded, detail: "\(reason): " + Self.summary(clients))
             logger.notice(
                 "clients file loaded",
                 metadata: ["reason": "\(reason)", "clients": "\(clients.clients.map(\.id).joined(separator: ","))"])
@@ -85,6 +110,7 @@ public final class ClientRegistry: Sendable {
     private func refused(reason: String, problem: ClientsFileError) {
         logger.error("clients file refused; the last good set stays in force", metadata: ["reason": "\(reason)", "problem": "\(problem)"])
         Counter(label: "card_app_clients_reload_failures").increment()
+        record(.clientsRefused, detail: "\(reason): \(problem)")
     }
 
     private static func read(_ path: String) throws(ClientsFileError) -> [UInt8] {

@@ -13,7 +13,7 @@ struct ClientAuthMiddleware: RouterMiddleware {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
             let client = registry.clients.authenticate(key: String(header.dropFirst(7)))
         else {
-            try audit.record(client: nil, route: "\(request.method.rawValue) \(context.routePattern)", outcome: .unauthenticated)
+            try audit.record(context.auditEntry(route: "\(request.method.rawValue) \(context.routePattern)", outcome: .unauthenticated))
             throw APIError.unauthorized
         }
         var context = context

@@ -28,11 +28,18 @@ struct CardRoutes {
     }
 
     @Sendable func create(_ request: Request, context: Context) async throws -> EditedResponse<Card> {
-        let client = try context.require(.cardsCreate)
+        let route = "POST /v1/cards"
+        let client = try authorize(.cardsCreate, route: route, context: context)
         let body = try await decode(CreateCardRequest.self, from: request)
         let key = try idempotencyKey(request)
         do {
             let (card, created) = try await store.create(body, clientId: client.id, idempotencyKey: key)
+            // On the record before the card (and its tokens) leaves: the pair as a keyed fingerprint.
+            var entry = context.auditEntry(route: route, outcome: created ? .created : .replayed)
+            entry.cardId = card.cardId
+            entry.tokenSource = card.tokenSource
+            entry.pair = card.ns1Token.map { (ns1: $0, ns2: card.ns2Token) }
+            try audit.record(entry)
             return EditedResponse(status: created ? .created : .ok, response: card)
         } catch let error as DatabaseError {
             throw Self.unavailable(error, context: context)
@@ -55,35 +62,35 @@ struct CardRoutes {
         do {
             found = try await store.find(cardId: cardId)
         } catch let error as DatabaseError {
-            try audit.record(client: client.id, route: route, cardId: cardId, outcome: .failed)
+            try record(route, cardId: cardId, .failed, context: context)
             throw Self.unavailable(error, context: context)
         }
         guard let found else {
-            try audit.record(client: client.id, route: route, cardId: cardId, outcome: .unknown)
+            try record(route, cardId: cardId, .unknown, context: context)
             throw APIError.notFound("no card with this id")
         }
         // Another client's card is answered as no card at all: a 403 would tell that it exists.
         // The record says what happened.
         guard readsAny || found.owner == client.id else {
-            try audit.record(client: client.id, route: route, cardId: cardId, outcome: .notOwner)
+            try record(route, cardId: cardId, .notOwner, context: context)
             throw APIError.notFound("no card with this id")
         }
-        try audit.record(client: client.id, route: route, cardId: cardId, outcome: .database)
+        try record(route, cardId: cardId, .database, context: context)
         return client.scopes.contains(.tokensDetokenize) ? found.card : found.card.withoutInternalToken()
     }
 
     @Sendable func detokenize(_ request: Request, context: Context) async throws -> DetokenizeResponse {
         let route = "POST /v1/detokenize"
-        let client = try authorize(.tokensDetokenize, route: route, context: context)
+        _ = try authorize(.tokensDetokenize, route: route, context: context)
         let body = try await decode(DetokenizeRequest.self, from: request)
         let answer: Detokenized?
         do {
             answer = try await pool.detokenize(ns2Token: body.ns2Token)
         } catch let error as DatabaseError {
-            try audit.record(client: client.id, route: route, reference: body.ns2Token, outcome: .failed)
+            try record(route, reference: body.ns2Token, .failed, context: context)
             throw Self.unavailable(error, context: context)
         } catch let error as DualNamespaceError {
-            try audit.record(client: client.id, route: route, reference: body.ns2Token, outcome: .failed)
+            try record(route, reference: body.ns2Token, .failed, context: context)
             context.logger.error("TOME detokenize failed", metadata: ["error": "\(error)"])
             throw APIError.unavailable("the reference is not in the database and TOME is unavailable")
         }
@@ -94,7 +101,7 @@ struct CardRoutes {
             case nil: .unknown
             }
         // On the record before the token leaves: a record that cannot be written withholds it.
-        try audit.record(client: client.id, route: route, reference: body.ns2Token, outcome: outcome)
+        try record(route, reference: body.ns2Token, outcome, context: context)
         guard let answer else { throw APIError.notFound("neither the pool nor TOME knows this reference") }
         return DetokenizeResponse(ns1Token: answer.ns1Token, source: answer.source.rawValue)
     }
@@ -104,9 +111,19 @@ struct CardRoutes {
         do {
             return try context.require(scope)
         } catch let error as APIError where error.status == .forbidden {
-            try audit.record(client: context.client?.id, route: route, cardId: cardId, outcome: .denied)
+            try record(route, cardId: cardId, .denied, context: context)
             throw error
         }
+    }
+
+    /// One audit record about this request.
+    private func record(
+        _ route: String, cardId: String? = nil, reference: String? = nil, _ outcome: AuditTrail.Outcome, context: Context
+    ) throws(APIError) {
+        var entry = context.auditEntry(route: route, outcome: outcome)
+        entry.cardId = cardId
+        entry.reference = reference
+        try audit.record(entry)
     }
 
     /// Reads at most `maxBodyBytes` and decodes JSON, with a 400 that says what is wrong.
