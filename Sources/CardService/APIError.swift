@@ -62,6 +62,15 @@ public struct APIError: HTTPResponseError, Sendable {
         return error
     }
 
+    static func rateLimited(_ budget: Budget, retryAfter: Duration) -> APIError {
+        let seconds = max(1, Int(retryAfter.components.seconds) + (retryAfter.components.attoseconds > 0 ? 1 : 0))
+        var error = APIError(
+            .tooManyRequests, code: "rate_limited", message: "this client is over its rate for \(budget.name); retry after \(seconds) s"
+        )
+        error.headers[.retryAfter] = String(seconds)
+        return error
+    }
+
     /// An audit record could not be written, so nothing is answered.
     static var auditUnavailable: APIError { unavailable("the audit trail cannot be written, so nothing is answered; retry") }
 }

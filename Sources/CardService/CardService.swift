@@ -26,6 +26,9 @@ public enum CardService {
         public var auditFingerprint: AuditFingerprint = .random()
         /// The proxies whose `X-Forwarded-For` names the client (`CARD_APP_TRUSTED_PROXIES`). Default none.
         public var trustedProxies: TrustedProxies = .none
+        /// Whether a detokenize that misses the database asks TOME (`CARD_APP_DETOKENIZE_FROM_TOME`).
+        /// Off, the app resolves only the references it handed out; a miss is 404. Default on.
+        public var detokenizeFromTOME = true
 
         public enum TokenSource: String, Sendable {
             case pool
@@ -68,7 +71,10 @@ public enum CardService {
         configuration.clients.recordChanges(on: audit)
         let v1 = router.group("v1").add(middleware: ClientAuthMiddleware(registry: configuration.clients, audit: audit))
         let store = CardStore(database: database, pool: pool, direct: configuration.tokenSource == .direct, logger: logger)
-        CardRoutes(store: store, pool: pool, audit: audit, maxBodyBytes: configuration.maxBodyBytes)
+        CardRoutes(
+            store: store, pool: pool, audit: audit, limiter: RateLimiter(), maxBodyBytes: configuration.maxBodyBytes,
+            detokenizeFromTOME: configuration.detokenizeFromTOME
+        )
             .add(to: v1)
         return router
     }

@@ -46,6 +46,12 @@ public struct TokenPool: Sendable {
     /// The NS1 token of an NS2 reference: from the assignments, or else from TOME's NS2
     /// detokenize (and the answer says which). Nil when neither knows the reference.
     public func detokenize(ns2Token: String) async throws -> Detokenized? {
+        if let found = try await lookUp(ns2Token: ns2Token) { return found }
+        return try await resolveInTOME(ns2Token: ns2Token)
+    }
+
+    /// The database's answer alone: nil when this pool never handed the reference out.
+    public func lookUp(ns2Token: String) async throws -> Detokenized? {
         // Bounded like every database call, so a stopped database is a prompt error, not a hang.
         let database = database
         let logger = logger
@@ -56,11 +62,13 @@ public struct TokenPool: Sendable {
             }
             return nil
         }
-        if let ns1 = stored {
-            Counter(label: "tome_pool.detokenizations", dimensions: [("source", "database")]).increment()
-            return Detokenized(ns1Token: ns1, source: .database)
-        }
-        // Not ours: a card created before the pool, or elsewhere. TOME is the source of truth.
+        guard let ns1 = stored else { return nil }
+        Counter(label: "tome_pool.detokenizations", dimensions: [("source", "database")]).increment()
+        return Detokenized(ns1Token: ns1, source: .database)
+    }
+
+    /// After a database miss: a card created before the pool, or elsewhere. TOME is the source of truth.
+    public func resolveInTOME(ns2Token: String) async throws -> Detokenized? {
         guard let ns1 = try await dual.resolve(reference: ns2Token) else {
             Counter(label: "tome_pool.detokenizations", dimensions: [("source", "unknown")]).increment()
             return nil

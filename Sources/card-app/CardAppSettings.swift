@@ -24,6 +24,8 @@ struct CardAppSettings {
     var auditKey: [UInt8]?
     /// `CARD_APP_TRUSTED_PROXIES`: whose `X-Forwarded-For` names the client.
     var trustedProxies: TrustedProxies
+    /// `CARD_APP_DETOKENIZE_FROM_TOME`: whether a detokenize that misses the database asks TOME.
+    var detokenizeFromTOME: Bool
     var logLevel: Logger.Level
     /// JSON lines (like the access log beside them on standard error) unless a person reads a terminal.
     var logFormat: LogFormat
@@ -64,6 +66,8 @@ struct CardAppSettings {
         case .success(let parsed): trustedProxies = parsed
         case .failure(let error): reader.problem("CARD_APP_TRUSTED_PROXIES: \(error)")
         }
+        let fromTOME = reader.string("CARD_APP_DETOKENIZE_FROM_TOME", default: "true")
+        if fromTOME != "true" && fromTOME != "false" { reader.problem("CARD_APP_DETOKENIZE_FROM_TOME must be true or false") }
         let maxConnections = reader.integer("DATABASE_MAX_CONNECTIONS", default: 20, in: 1...500)
         let sourceName = reader.string("CARD_TOKEN_SOURCE", default: "pool")
         let tokenSource = CardService.Configuration.TokenSource(rawValue: sourceName)
@@ -84,6 +88,7 @@ struct CardAppSettings {
         self.tokenSource = tokenSource
         self.auditKey = auditKey
         self.trustedProxies = trustedProxies
+        self.detokenizeFromTOME = fromTOME != "false"
         self.logLevel = logLevel
         self.logFormat = logFormat
     }

@@ -55,6 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
         // One JSON line per request at info level, like the rest of the log.
         service.accessLog = settings.logLevel <= .info ? FileDescriptorSink.standardError : nil
         service.trustedProxies = settings.trustedProxies
+        service.detokenizeFromTOME = settings.detokenizeFromTOME
         if let key = settings.auditKey {
             service.auditFingerprint = AuditFingerprint(secret: key)
         } else {

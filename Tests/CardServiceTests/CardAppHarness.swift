@@ -92,6 +92,7 @@ func withCardApp<Result: Sendable>(
     tokenSource: CardService.Configuration.TokenSource = .pool,
     clients: ClientRegistry = ClientRegistry(token: testToken, logger: TestDatabase.quietLogger),
     trustedProxies: TrustedProxies = .none,
+    detokenizeFromTOME: Bool = true,
     _ body: @Sendable (CardAppHarness) async throws -> Result
 ) async throws -> Result {
     _ = testRegistry
@@ -106,6 +107,7 @@ func withCardApp<Result: Sendable>(
                 configuration.auditSink = audit
                 configuration.accessLog = accessLog
                 configuration.trustedProxies = trustedProxies
+                configuration.detokenizeFromTOME = detokenizeFromTOME
                 let router = CardService.makeRouter(
                     configuration: configuration, database: database, pool: pool, registry: testRegistry, logger: TestDatabase.quietLogger
                 )

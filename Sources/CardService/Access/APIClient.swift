@@ -6,11 +6,19 @@ public struct APIClient: Sendable, Equatable {
     public var id: String
     public var keyHashes: [[UInt8]]
     public var scopes: Set<Scope>
+    /// The client's own rates (`"limits"` in the clients document); a budget not named here has
+    /// its default.
+    public var limits: [Budget: RateLimit]
 
-    public init(id: String, keyHashes: [[UInt8]], scopes: Set<Scope>) {
+    public init(id: String, keyHashes: [[UInt8]], scopes: Set<Scope>, limits: [Budget: RateLimit] = [:]) {
         self.id = id
         self.keyHashes = keyHashes
         self.scopes = scopes
+        self.limits = limits
+    }
+
+    public func limit(_ budget: Budget) -> RateLimit {
+        limits[budget] ?? budget.defaultLimit
     }
 }
 

@@ -56,7 +56,7 @@ extension ClientSet {
             return nil
         }
         let before = problems.count
-        for key in fields.keys.sorted() where !["id", "keySha256", "scopes"].contains(key) {
+        for key in fields.keys.sorted() where !["id", "keySha256", "scopes", "limits"].contains(key) {
             problems.append("\(path): unknown field \"\(key.prefix(40))\"")
         }
         var id = ""
@@ -91,8 +91,35 @@ extension ClientSet {
         } else {
             problems.append("\(path).scopes must be a non-empty array of scopes")
         }
+        let limits = parseLimits(fields["limits"], at: "\(path).limits", problems: &problems)
         guard problems.count == before else { return nil }
-        return APIClient(id: id, keyHashes: hashes, scopes: scopes)
+        return APIClient(id: id, keyHashes: hashes, scopes: scopes, limits: limits)
+    }
+
+    /// `{"cards:create": {"ratePerSecond": 50, "burst": 100}, "tome-lookups": {…}}`.
+    private static func parseLimits(_ value: JSONValue?, at path: String, problems: inout [String]) -> [Budget: RateLimit] {
+        guard let value else { return [:] }
+        guard case .object(let entries) = value else {
+            problems.append("\(path) must be an object of budgets")
+            return [:]
+        }
+        var limits: [Budget: RateLimit] = [:]
+        for (name, entry) in entries.sorted(by: { $0.key < $1.key }) {
+            guard let budget = Budget(name: name) else {
+                let known = Budget.allCases.map(\.name).joined(separator: ", ")
+                problems.append("\(path): \"\(name.prefix(40))\" is not a budget (known: \(known))")
+                continue
+            }
+            guard case .object(let fields) = entry, Set(fields.keys) == ["ratePerSecond", "burst"],
+                case .number(let rate)? = fields["ratePerSecond"], rate > 0, rate <= 1_000_000,
+                case .number(let burst)? = fields["burst"], burst >= 1, burst <= 1_000_000, burst == burst.rounded()
+            else {
+                problems.append("\(path).\(name) must be {\"ratePerSecond\": a number above 0, \"burst\": a whole number from 1}")
+                continue
+            }
+            limits[budget] = RateLimit(ratePerSecond: rate, burst: Int(burst))
+        }
+        return limits
     }
 
     public static func isValidClientId(_ id: String) -> Bool {

@@ -27,6 +27,8 @@ public struct AuditTrail: Sendable {
         case notOwner = "not_owner"
         /// No key, or a key no client holds (401): no client is named.
         case unauthenticated
+        /// The client is over its rate for the route, or for TOME lookups (429): `detail` names the budget.
+        case limited
         /// The database (or, after a miss, TOME) could not answer (503): nothing was returned,
         /// but the attempt is on the record.
         case failed

@@ -19,7 +19,9 @@ struct CardRoutes {
     let store: CardStore
     let pool: TokenPool
     let audit: AuditTrail
+    let limiter: RateLimiter
     let maxBodyBytes: Int
+    let detokenizeFromTOME: Bool
 
     func add(to group: RouterGroup<Context>) {
         group.post("cards", use: create)
@@ -85,7 +87,15 @@ struct CardRoutes {
         let body = try await decode(DetokenizeRequest.self, from: request)
         let answer: Detokenized?
         do {
-            answer = try await pool.detokenize(ns2Token: body.ns2Token)
+            if let found = try await pool.lookUp(ns2Token: body.ns2Token) {
+                answer = found
+            } else if detokenizeFromTOME {
+                // A miss costs a TOME call with the app's credentials: a budget of its own.
+                try admit(.tomeLookups, route: route, context: context)
+                answer = try await pool.resolveInTOME(ns2Token: body.ns2Token)
+            } else {
+                answer = nil
+            }
         } catch let error as DatabaseError {
             try record(route, reference: body.ns2Token, .failed, context: context)
             throw Self.unavailable(error, context: context)
@@ -102,18 +112,36 @@ struct CardRoutes {
             }
         // On the record before the token leaves: a record that cannot be written withholds it.
         try record(route, reference: body.ns2Token, outcome, context: context)
-        guard let answer else { throw APIError.notFound("neither the pool nor TOME knows this reference") }
+        guard let answer else {
+            throw APIError.notFound(detokenizeFromTOME ? "neither the pool nor TOME knows this reference" : "this reference was not handed out here")
+        }
         return DetokenizeResponse(ns1Token: answer.ns1Token, source: answer.source.rawValue)
     }
 
-    /// The client, when it holds `scope`; a client without it is denied on the record.
+    /// The client, when it holds `scope` and is within its rate for it; a client without the
+    /// scope is denied on the record, one over its rate limited on the record.
     private func authorize(_ scope: Scope, route: String, cardId: String? = nil, context: Context) throws -> APIClient {
+        let client: APIClient
         do {
-            return try context.require(scope)
+            client = try context.require(scope)
         } catch let error as APIError where error.status == .forbidden {
             try record(route, cardId: cardId, .denied, context: context)
             throw error
         }
+        try admit(.scope(scope), route: route, cardId: cardId, context: context)
+        return client
+    }
+
+    /// Takes a call from the client's budget, or answers 429 with `Retry-After`, on the record.
+    private func admit(_ budget: Budget, route: String, cardId: String? = nil, context: Context) throws {
+        guard let client = context.client, let wait = limiter.admit(client: client.id, budget: budget, limit: client.limit(budget)) else {
+            return
+        }
+        var entry = context.auditEntry(route: route, outcome: .limited)
+        entry.cardId = cardId
+        entry.detail = budget.name
+        try audit.record(entry)
+        throw APIError.rateLimited(budget, retryAfter: wait)
     }
 
     /// One audit record about this request.
