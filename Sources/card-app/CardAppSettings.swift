@@ -26,6 +26,11 @@ struct CardAppSettings {
     var trustedProxies: TrustedProxies
     /// `CARD_APP_DETOKENIZE_FROM_TOME`: whether a detokenize that misses the database asks TOME.
     var detokenizeFromTOME: Bool
+    /// Idle and read timeouts, and the most connections at once.
+    var serverLimits: ServerLimits
+    /// `CARD_APP_DRAIN_SECONDS`: after SIGTERM, how long requests in flight may finish before
+    /// they are cancelled and the process exits; under Fargate's 120 s stop timeout.
+    var drain: Duration
     var logLevel: Logger.Level
     /// JSON lines (like the access log beside them on standard error) unless a person reads a terminal.
     var logFormat: LogFormat
@@ -68,6 +73,12 @@ struct CardAppSettings {
         }
         let fromTOME = reader.string("CARD_APP_DETOKENIZE_FROM_TOME", default: "true")
         if fromTOME != "true" && fromTOME != "false" { reader.problem("CARD_APP_DETOKENIZE_FROM_TOME must be true or false") }
+        let serverLimits = ServerLimits(
+            idleTimeout: .seconds(reader.integer("CARD_APP_IDLE_TIMEOUT_SECONDS", default: 75, in: 1...3_600)),
+            readTimeout: .seconds(reader.integer("CARD_APP_READ_TIMEOUT_SECONDS", default: 10, in: 1...300)),
+            maxConnections: reader.integer("CARD_APP_MAX_CONNECTIONS", default: 1_024, in: 1...100_000)
+        )
+        let drainSeconds = reader.integer("CARD_APP_DRAIN_SECONDS", default: 80, in: 1...115)
         let maxConnections = reader.integer("DATABASE_MAX_CONNECTIONS", default: 20, in: 1...500)
         let sourceName = reader.string("CARD_TOKEN_SOURCE", default: "pool")
         let tokenSource = CardService.Configuration.TokenSource(rawValue: sourceName)
@@ -89,6 +100,8 @@ struct CardAppSettings {
         self.auditKey = auditKey
         self.trustedProxies = trustedProxies
         self.detokenizeFromTOME = fromTOME != "false"
+        self.serverLimits = serverLimits
+        self.drain = .seconds(drainSeconds)
         self.logLevel = logLevel
         self.logFormat = logFormat
     }

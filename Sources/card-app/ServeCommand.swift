@@ -65,24 +65,28 @@ struct ServeCommand: AsyncParsableCommand {
         let host = host
         let app = Application(
             router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "card-app"),
+            server: settings.serverLimits.server,
+            configuration: settings.serverLimits.configuration(address: .hostname(host, port: port), serverName: "card-app"),
             onServerRunning: { channel in
                 print("http://\(host):\(channel.localAddress?.port ?? 0)")
                 fflush(nil)
             },
             logger: logger
         )
-        // SIGTERM stops accepting connections and lets requests in flight finish before the pool closes.
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: database), .init(service: ClientsFileWatcher(registry: clients)),
-                    .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
+        // SIGTERM stops accepting connections and lets requests in flight finish before the pool
+        // closes, for at most CARD_APP_DRAIN_SECONDS; then what is left is cancelled and the
+        // process exits, before the platform's own stop timeout kills it.
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [
+                .init(service: database), .init(service: ClientsFileWatcher(registry: clients)),
+                .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
         )
+        groupConfiguration.maximumGracefulShutdownDuration = settings.drain
+        groupConfiguration.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: groupConfiguration)
         do {
             try await group.run()
         } catch {

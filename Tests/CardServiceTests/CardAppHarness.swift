@@ -93,6 +93,7 @@ func withCardApp<Result: Sendable>(
     clients: ClientRegistry = ClientRegistry(token: testToken, logger: TestDatabase.quietLogger),
     trustedProxies: TrustedProxies = .none,
     detokenizeFromTOME: Bool = true,
+    limits: ServerLimits = ServerLimits(),
     _ body: @Sendable (CardAppHarness) async throws -> Result
 ) async throws -> Result {
     _ = testRegistry
@@ -111,7 +112,10 @@ func withCardApp<Result: Sendable>(
                 let router = CardService.makeRouter(
                     configuration: configuration, database: database, pool: pool, registry: testRegistry, logger: TestDatabase.quietLogger
                 )
-                let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+                let app = Application(
+                    router: router, server: limits.server,
+                    configuration: limits.configuration(address: .hostname("127.0.0.1", port: 0), serverName: "card-app")
+                )
                 return try await app.test(.live) { client in
                     try await body(
                         CardAppHarness(client: client, audit: audit, accessLog: accessLog, database: database, simulator: running, dual: dual))
