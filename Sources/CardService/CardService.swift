@@ -26,6 +26,11 @@ public enum CardService {
         public var auditFingerprint: AuditFingerprint = .random()
         /// The proxies whose `X-Forwarded-For` names the client (`CARD_APP_TRUSTED_PROXIES`). Default none.
         public var trustedProxies: TrustedProxies = .none
+        /// The token a `/metrics` scrape must present as `Authorization: Bearer` (`CARD_APP_METRICS_TOKEN`);
+        /// nil leaves `/metrics` open to whoever reaches the port.
+        public var metricsToken: String?
+        /// How old a readiness answer may be before `/health/ready` checks the database again. Default 2 s.
+        public var readinessMaxAge: Duration = .seconds(2)
         /// Whether a detokenize that misses the database asks TOME (`CARD_APP_DETOKENIZE_FROM_TOME`).
         /// Off, the app resolves only the references it handed out; a miss is 404. Default on.
         public var detokenizeFromTOME = true
@@ -66,7 +71,10 @@ public enum CardService {
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
         let poolLevel = PoolLevelCache(database: database, refreshInterval: configuration.poolLevelRefresh, logger: logger)
-        OperationsRoutes(database: database, registry: registry, poolLevel: poolLevel, logger: logger).add(to: router)
+        OperationsRoutes(
+            database: database, registry: registry, poolLevel: poolLevel, readiness: ReadinessCache(maxAge: configuration.readinessMaxAge),
+            metricsTokenHash: configuration.metricsToken.map(ClientSet.sha256), logger: logger
+        ).add(to: router)
         let audit = AuditTrail(sink: configuration.auditSink, fingerprint: configuration.auditFingerprint)
         configuration.clients.recordChanges(on: audit)
         let v1 = router.group("v1").add(middleware: ClientAuthMiddleware(registry: configuration.clients, audit: audit))

@@ -28,6 +28,8 @@ struct CardAppSettings {
     var detokenizeFromTOME: Bool
     /// Idle and read timeouts, and the most connections at once.
     var serverLimits: ServerLimits
+    /// `CARD_APP_METRICS_TOKEN`: what a `/metrics` scrape must present.
+    var metricsToken: String?
     /// `CARD_APP_DRAIN_SECONDS`: after SIGTERM, how long requests in flight may finish before
     /// they are cancelled and the process exits; under Fargate's 120 s stop timeout.
     var drain: Duration
@@ -79,6 +81,8 @@ struct CardAppSettings {
             maxConnections: reader.integer("CARD_APP_MAX_CONNECTIONS", default: 1_024, in: 1...100_000)
         )
         let drainSeconds = reader.integer("CARD_APP_DRAIN_SECONDS", default: 80, in: 1...115)
+        let metricsToken = reader.optionalString("CARD_APP_METRICS_TOKEN")
+        if let metricsToken, metricsToken.utf8.count < 16 { reader.problem("CARD_APP_METRICS_TOKEN must be at least 16 characters") }
         let maxConnections = reader.integer("DATABASE_MAX_CONNECTIONS", default: 20, in: 1...500)
         let sourceName = reader.string("CARD_TOKEN_SOURCE", default: "pool")
         let tokenSource = CardService.Configuration.TokenSource(rawValue: sourceName)
@@ -101,6 +105,7 @@ struct CardAppSettings {
         self.trustedProxies = trustedProxies
         self.detokenizeFromTOME = fromTOME != "false"
         self.serverLimits = serverLimits
+        self.metricsToken = metricsToken
         self.drain = .seconds(drainSeconds)
         self.logLevel = logLevel
         self.logFormat = logFormat

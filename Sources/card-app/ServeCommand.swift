@@ -56,6 +56,10 @@ struct ServeCommand: AsyncParsableCommand {
         service.accessLog = settings.logLevel <= .info ? FileDescriptorSink.standardError : nil
         service.trustedProxies = settings.trustedProxies
         service.detokenizeFromTOME = settings.detokenizeFromTOME
+        service.metricsToken = settings.metricsToken
+        if settings.metricsToken == nil {
+            logger.warning("CARD_APP_METRICS_TOKEN is not set: /metrics answers whoever reaches the port")
+        }
         if let key = settings.auditKey {
             service.auditFingerprint = AuditFingerprint(secret: key)
         } else {

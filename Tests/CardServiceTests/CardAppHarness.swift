@@ -94,6 +94,7 @@ func withCardApp<Result: Sendable>(
     trustedProxies: TrustedProxies = .none,
     detokenizeFromTOME: Bool = true,
     limits: ServerLimits = ServerLimits(),
+    metricsToken: String? = nil,
     _ body: @Sendable (CardAppHarness) async throws -> Result
 ) async throws -> Result {
     _ = testRegistry
@@ -109,6 +110,7 @@ func withCardApp<Result: Sendable>(
                 configuration.accessLog = accessLog
                 configuration.trustedProxies = trustedProxies
                 configuration.detokenizeFromTOME = detokenizeFromTOME
+                configuration.metricsToken = metricsToken
                 let router = CardService.makeRouter(
                     configuration: configuration, database: database, pool: pool, registry: testRegistry, logger: TestDatabase.quietLogger
                 )

@@ -5,11 +5,15 @@ import PoolDatabase
 import PostgresNIO
 import Prometheus
 
-/// `GET /health/live`, `GET /health/ready` and `GET /metrics`: no authentication, no tokens.
+/// `GET /health/live`, `GET /health/ready` and `GET /metrics`: no client keys and no tokens;
+/// `/metrics`, which tells business volumes, behind its own credential when one is set.
 struct OperationsRoutes<Context: RequestContext> {
     let database: PostgresClient
     let registry: PrometheusCollectorRegistry
     let poolLevel: PoolLevelCache
+    let readiness: ReadinessCache
+    /// The SHA-256 of `CARD_APP_METRICS_TOKEN`, which a scrape must present; nil: open.
+    let metricsTokenHash: [UInt8]?
     let logger: Logger
 
     func add(to router: Router<Context>) {
@@ -18,22 +22,33 @@ struct OperationsRoutes<Context: RequestContext> {
         router.get("metrics", use: metrics)
     }
 
-    /// Ready when the database answers within 2 s; otherwise 503, so the load balancer looks elsewhere.
+    /// Ready when the database answers within 2 s; otherwise 503, so the load balancer looks
+    /// elsewhere. The answer is at most a few seconds old (`ReadinessCache`).
     @Sendable func ready(_ request: Request, context: Context) async throws -> Status {
         let database = database
-        do {
-            try await withTimeout(.seconds(2)) {
-                _ = try await database.query("SELECT 1")
+        let ready = await readiness.isReady {
+            do {
+                try await withTimeout(.seconds(2)) {
+                    _ = try await database.query("SELECT 1")
+                }
+                return true
+            } catch {
+                context.logger.warning("not ready: the database does not answer", metadata: ["error": "\(DatabaseError(operation: "check readiness", underlying: error))"])
+                return false
             }
-            return Status(status: "ready")
-        } catch {
-            context.logger.warning("not ready: the database does not answer", metadata: ["error": "\(DatabaseError(operation: "check readiness", underlying: error))"])
-            throw APIError.unavailable("the database does not answer")
         }
+        guard ready else { throw APIError.unavailable("the database does not answer") }
+        return Status(status: "ready")
     }
 
     /// Prometheus text. The pool level comes from `PoolLevelCache`: at most one count per interval.
     @Sendable func metrics(_ request: Request, context: Context) async throws -> Response {
+        if let metricsTokenHash {
+            let presented = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+            guard let presented, ClientSet.constantTimeEquals(ClientSet.sha256(presented), metricsTokenHash) else {
+                throw APIError.unauthorized
+            }
+        }
         if let available = await poolLevel.available() {
             Gauge(label: "tome_pool.available_pairs").record(available)
         }
