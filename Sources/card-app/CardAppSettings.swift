@@ -30,6 +30,9 @@ struct CardAppSettings {
     var serverLimits: ServerLimits
     /// `CARD_APP_METRICS_TOKEN`: what a `/metrics` scrape must present.
     var metricsToken: String?
+    /// HTTPS on card-app itself: `CARD_APP_TLS_CERT_FILE` and `CARD_APP_TLS_KEY_FILE`, or the PEM
+    /// text in `CARD_APP_TLS_CERT` and `CARD_APP_TLS_KEY` (as ECS injects secrets); nil: HTTP.
+    var tls: ServerTLS?
     /// `CARD_APP_DRAIN_SECONDS`: after SIGTERM, how long requests in flight may finish before
     /// they are cancelled and the process exits; under Fargate's 120 s stop timeout.
     var drain: Duration
@@ -81,6 +84,7 @@ struct CardAppSettings {
             maxConnections: reader.integer("CARD_APP_MAX_CONNECTIONS", default: 1_024, in: 1...100_000)
         )
         let drainSeconds = reader.integer("CARD_APP_DRAIN_SECONDS", default: 80, in: 1...115)
+        let tls = Self.tls(&reader)
         let metricsToken = reader.optionalString("CARD_APP_METRICS_TOKEN")
         if let metricsToken, metricsToken.utf8.count < 16 { reader.problem("CARD_APP_METRICS_TOKEN must be at least 16 characters") }
         let maxConnections = reader.integer("DATABASE_MAX_CONNECTIONS", default: 20, in: 1...500)
@@ -106,9 +110,40 @@ struct CardAppSettings {
         self.detokenizeFromTOME = fromTOME != "false"
         self.serverLimits = serverLimits
         self.metricsToken = metricsToken
+        self.tls = tls
         self.drain = .seconds(drainSeconds)
         self.logLevel = logLevel
         self.logFormat = logFormat
+    }
+
+    /// The certificate and key, from files or values, one pair or none; every problem named.
+    private static func tls(_ reader: inout EnvironmentReader) -> ServerTLS? {
+        let files = (reader.optionalString("CARD_APP_TLS_CERT_FILE"), reader.optionalString("CARD_APP_TLS_KEY_FILE"))
+        let values = (reader.optionalString("CARD_APP_TLS_CERT"), reader.optionalString("CARD_APP_TLS_KEY"))
+        let pem: (certificate: String, key: String)
+        switch (files, values) {
+        case ((nil, nil), (nil, nil)):
+            return nil
+        case ((let certificate?, let key?), (nil, nil)):
+            guard let certificateText = try? String(contentsOfFile: certificate, encoding: .utf8),
+                let keyText = try? String(contentsOfFile: key, encoding: .utf8)
+            else {
+                reader.problem("CARD_APP_TLS_CERT_FILE and CARD_APP_TLS_KEY_FILE must be readable files")
+                return nil
+            }
+            pem = (certificateText, keyText)
+        case ((nil, nil), (let certificate?, let key?)):
+            pem = (certificate, key)
+        default:
+            reader.problem("set CARD_APP_TLS_CERT_FILE with CARD_APP_TLS_KEY_FILE, or CARD_APP_TLS_CERT with CARD_APP_TLS_KEY, or none")
+            return nil
+        }
+        do {
+            return try ServerTLS(certificateChainPEM: pem.certificate, privateKeyPEM: pem.key)
+        } catch {
+            reader.problem("card-app's TLS: \(error)")
+            return nil
+        }
     }
 
     /// The clients in force at start-up; a clients file that is refused stops the start.

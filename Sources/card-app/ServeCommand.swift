@@ -69,10 +69,10 @@ struct ServeCommand: AsyncParsableCommand {
         let host = host
         let app = Application(
             router: router,
-            server: settings.serverLimits.server,
+            server: try settings.serverLimits.server(tls: settings.tls),
             configuration: settings.serverLimits.configuration(address: .hostname(host, port: port), serverName: "card-app"),
-            onServerRunning: { channel in
-                print("http://\(host):\(channel.localAddress?.port ?? 0)")
+            onServerRunning: { [scheme = settings.tls == nil ? "http" : "https"] channel in
+                print("\(scheme)://\(host):\(channel.localAddress?.port ?? 0)")
                 fflush(nil)
             },
             logger: logger
