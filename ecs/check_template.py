@@ -59,19 +59,26 @@ SAMPLE_PARAMETERS = {
     "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9",
     "DatabaseUrlSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:card-app/database-url-AbCdEf",
     "ClientsSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:card-app/clients-MnOpQr",
+    "AuditKeySecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:card-app/audit-key-StUvWx",
+    "MetricsTokenSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:card-app/metrics-token-YzAbCd",
     "TomeUrl": "https://tome.internal:8443",
 }
 # Container variable: where its value comes from.
 SECRETS = {
     "DATABASE_URL": {"Ref": "DatabaseUrlSecretArn"},
     "CARD_APP_CLIENTS": {"Ref": "ClientsSecretArn"},
+    "CARD_APP_AUDIT_KEY": {"Ref": "AuditKeySecretArn"},
+    "CARD_APP_METRICS_TOKEN": {"Ref": "MetricsTokenSecretArn"},
     "TOME_AUTH_TOKEN": None,  # the secret or the parameter, as the scenario says
 }
-SECRET_PARAMETERS = {"DatabaseUrlSecretArn", "ClientsSecretArn", "TomeAuthTokenSecretArn",
-                     "TomeAuthTokenParameterName", "SecretsKmsKeyArn"}
+# The Secrets Manager secrets the execution role reads in every scenario (the TOME token's only
+# when it is one).
+SECRET_ARN_PARAMETERS = ["DatabaseUrlSecretArn", "ClientsSecretArn", "AuditKeySecretArn", "MetricsTokenSecretArn"]
+SECRET_PARAMETERS = set(SECRET_ARN_PARAMETERS) | {"TomeAuthTokenSecretArn", "TomeAuthTokenParameterName",
+                                                  "SecretsKmsKeyArn"}
 # A name like these in Environment would put a secret in the task definition, readable by anyone
 # allowed ecs:DescribeTaskDefinition.
-SECRET_NAME = re.compile(r"TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL|PRIVATE_KEY|CLIENTS|^DATABASE_URL$")
+SECRET_NAME = re.compile(r"TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL|_KEY$|CLIENTS|^DATABASE_URL$")
 # What an execution role could read a secret with; only the grants the scenario expects may match them.
 SECRET_ACTIONS = [
     "secretsmanager:GetSecretValue",
@@ -361,6 +368,13 @@ def check_parameters(report, template):
 
 def check_secrets(report, template):
     report.start("secrets")
+    parameters = template.get("Parameters", {})
+    for name in SECRET_ARN_PARAMETERS:
+        parameter = parameters.get(name, {})
+        report.check(parameter.get("Type") == "String" and "Default" not in parameter
+                     and str(parameter.get("AllowedPattern", "")).endswith(":secret:.+-[A-Za-z0-9]{6}$"),
+                     f"{name} is not a required parameter whose pattern asks for a secret's complete ARN (with its "
+                     f"6-character suffix): {show(parameter)}")
     for scenario in scenarios(template):
         resources = scenario.resources()
         _, container = container_of(report, resources)
@@ -370,6 +384,9 @@ def check_secrets(report, template):
         expected = {name: source or token for name, source in SECRETS.items()}
         report.check(secrets == expected, f"with the {scenario.name}, the container's Secrets are {show(secrets)}, "
                                           f"expected {show(expected)}")
+        report.check("CARD_APP_METRICS_TOKEN" in secrets or "CARD_APP_METRICS_TOKEN" in environment_of(container),
+                     "CARD_APP_METRICS_TOKEN is not set: /metrics, reachable through the load balancer, would answer "
+                     "anyone who reaches it")
         for name, value in environment_of(container).items():
             report.check(name not in SECRETS, f"{name} is in Environment: a secret must come through Secrets")
             report.check(not SECRET_NAME.search(str(name)),
@@ -379,7 +396,8 @@ def check_secrets(report, template):
         for option, value in container.get("LogConfiguration", {}).get("Options", {}).items():
             report.check(not refers_to(value, SECRET_PARAMETERS), f"log option {option} names a secret")
     report.done(f"{', '.join(SECRETS)} come through Secrets from their parameters (the TOME token from the "
-                "secret or the parameter); no secret, and no name that says secret, in Environment")
+                f"secret or the parameter); {', '.join(SECRET_ARN_PARAMETERS)} required complete ARNs; no secret, "
+                "and no name that says secret, in Environment")
 
 
 def execution_role(report, resources):
@@ -410,8 +428,7 @@ def check_execution_role(report, template):
         if name is None:
             continue
         overrides = SCENARIOS[scenario.name]
-        wanted = {("secretsmanager:GetSecretValue", show(ref("DatabaseUrlSecretArn"))),
-                  ("secretsmanager:GetSecretValue", show(ref("ClientsSecretArn")))}
+        wanted = {("secretsmanager:GetSecretValue", show(ref(name))) for name in SECRET_ARN_PARAMETERS}
         if "TomeAuthTokenSecretArn" in overrides:
             wanted.add(("secretsmanager:GetSecretValue", show(ref("TomeAuthTokenSecretArn"))))
         else:

@@ -21,6 +21,13 @@ def move_secret_to_environment(name):
     return mutate
 
 
+def remove_secret(name):
+    def mutate(template):
+        definition = container(template)
+        definition["Secrets"].remove(next(s for s in definition["Secrets"] if s["Name"] == name))
+    return mutate
+
+
 def set_container(key, value):
     def mutate(template):
         container(template)[key] = value
@@ -114,6 +121,14 @@ MUTANTS = [
     ("DATABASE_URL moved to Environment", move_secret_to_environment("DATABASE_URL")),
     ("TOME_AUTH_TOKEN moved to Environment", move_secret_to_environment("TOME_AUTH_TOKEN")),
     ("CARD_APP_CLIENTS moved to Environment", move_secret_to_environment("CARD_APP_CLIENTS")),
+    ("CARD_APP_AUDIT_KEY moved to Environment", move_secret_to_environment("CARD_APP_AUDIT_KEY")),
+    ("CARD_APP_METRICS_TOKEN moved to Environment", move_secret_to_environment("CARD_APP_METRICS_TOKEN")),
+    ("no CARD_APP_METRICS_TOKEN, so /metrics open through the load balancer", remove_secret("CARD_APP_METRICS_TOKEN")),
+    ("an audit key given in Environment by value", set_environment("CARD_APP_AUDIT_KEY", "0123456789abcdef" * 4)),
+    ("AuditKeySecretArn optional", set_parameter("AuditKeySecretArn", "Default", "")),
+    ("MetricsTokenSecretArn without the ARN's suffix",
+     set_parameter("MetricsTokenSecretArn", "AllowedPattern",
+                   "^arn:aws[a-zA-Z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$")),
     ("a TOME_TOKEN_HINT variable in Environment", set_environment("TOME_TOKEN_HINT", "x")),
     ("the user root", set_container("User", "root")),
     ("the user 0:0", set_container("User", "0:0")),
@@ -149,6 +164,9 @@ MUTANTS = [
     ("GetSecretValue on *",
      lambda t: properties(t, "ExecutionRole")["Policies"][0]["PolicyDocument"]["Statement"][0]
      .update(Resource="*")),
+    ("GetSecretValue without the metrics token's secret",
+     lambda t: properties(t, "ExecutionRole")["Policies"][0]["PolicyDocument"]["Statement"][0]["Resource"]
+     .remove({"Ref": "MetricsTokenSecretArn"})),
     ("secretsmanager:* on * added", add_statement({"Effect": "Allow", "Action": "secretsmanager:*", "Resource": "*"})),
     ("ssm:GetParameters on every parameter",
      add_statement({"Effect": "Allow", "Action": "ssm:GetParameters",
