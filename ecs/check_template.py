@@ -56,6 +56,7 @@ SAMPLE_PARAMETERS = {
     "VpcId": "vpc-0123456789abcdef0",
     "TaskSubnetIds": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
     "LoadBalancerSubnetIds": ["subnet-0123456789abcdef2", "subnet-0123456789abcdef3"],
+    "LoadBalancerSubnetCidrs": ["10.0.128.0/24", "10.0.129.0/24"],
     "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9",
     "DatabaseUrlSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:card-app/database-url-AbCdEf",
     "ClientsSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:card-app/clients-MnOpQr",
@@ -578,6 +579,45 @@ def check_drain(report, template):
         report.done("")
 
 
+# What LoadBalancerSubnetCidrs must accept (subnets are /16 to /28) and refuse: a range wider than a
+# subnet, trusted, would let whoever sends from it name any source in the audit trail.
+SUBNET_CIDRS_ACCEPTED = ["10.0.0.0/16", "10.0.128.0/24", "192.168.10.240/28"]
+SUBNET_CIDRS_REFUSED = ["0.0.0.0/0", "10.0.0.0/8", "10.0.0.0/15", "10.0.0.16/29", "10.0.0.1", "10.0.0.0/24,10.0.1.0/24",
+                        "fd00::/8", ""]
+
+
+def check_client_addresses(report, template):
+    report.start("client addresses")
+    parameters = template.get("Parameters", {})
+    resources = defaults(template)
+    _, container = container_of(report, resources)
+    proxies = environment_of(container).get("CARD_APP_TRUSTED_PROXIES")
+    wanted = {"Fn::Join": [",", ref("LoadBalancerSubnetCidrs")]}
+    report.check(proxies == wanted, f"CARD_APP_TRUSTED_PROXIES is {show(proxies)}, expected {show(wanted)}: the "
+                                    "load balancer's nodes, whose X-Forwarded-For names the client in audit records")
+    cidrs = parameters.get("LoadBalancerSubnetCidrs", {})
+    pattern = cidrs.get("AllowedPattern")
+    report.check(cidrs.get("Type") == "CommaDelimitedList" and "Default" not in cidrs and pattern,
+                 f"LoadBalancerSubnetCidrs is not a required CommaDelimitedList with an AllowedPattern: {show(cidrs)}")
+    if pattern:
+        # CloudFormation matches a CommaDelimitedList's pattern against each value.
+        for value in SUBNET_CIDRS_ACCEPTED + list(SAMPLE_PARAMETERS["LoadBalancerSubnetCidrs"]):
+            report.check(re.search(pattern, value), f"LoadBalancerSubnetCidrs' pattern refuses {value}, a subnet's CIDR")
+        for value in SUBNET_CIDRS_REFUSED:
+            report.check(not re.search(pattern, value),
+                         f"LoadBalancerSubnetCidrs' pattern accepts {value!r}, which is not one subnet's IPv4 CIDR")
+    _, balancer = one(report, resources, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+    attributes = {a.get("Key"): a.get("Value") for a in balancer.get("LoadBalancerAttributes", [])}
+    mode = attributes.get("routing.http.xff_header_processing.mode", "append")
+    report.check(mode == "append", f"the load balancer's X-Forwarded-For mode is {mode}: only append adds the "
+                                   "address it saw, which card-app records as the client")
+    report.check(attributes.get("routing.http.xff_client_port.enabled", "false") == "false",
+                 "the load balancer adds the client's port to X-Forwarded-For, which card-app does not read as an "
+                 "address")
+    report.done("CARD_APP_TRUSTED_PROXIES is the load balancer's subnets (LoadBalancerSubnetCidrs, required, one "
+                "subnet-sized IPv4 CIDR each); the load balancer appends the client's address to X-Forwarded-For")
+
+
 def private(cidr):
     try:
         network = ipaddress.ip_network(str(cidr))
@@ -885,7 +925,7 @@ def check_outputs(report, template):
 def check_all(report, template, text, repo_root):
     check_text(report, text)
     for check in (check_parameters, check_secrets, check_execution_role, check_task_role, check_container,
-                  check_load_balancer, check_target_group, check_network, check_service, check_scaling, check_logs,
+                  check_client_addresses, check_load_balancer, check_target_group, check_network, check_service, check_scaling, check_logs,
                   check_names, check_alarms, check_outputs):
         check(report, template)
     check_drain(report, template)
