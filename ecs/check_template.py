@@ -97,6 +97,8 @@ EXECUTION_MANAGED_POLICY = {
 DATABASE_STEP_S = 10      # withDatabaseRetry's attemptTimeout; a timeout is not retried
 RETRY_AFTER_CAP_S = 10    # RetryPolicy.maxRetryAfter: the longest wait between two TOME attempts
 READINESS_S = 2           # /health/ready: the database answers within this
+CANCELLATION_S = 5        # after the drain, what is left is cancelled within this, then the process exits
+DRAIN_MAX_S = 115         # the largest CARD_APP_DRAIN_SECONDS card-app accepts
 # A card creation's database steps at most: the pooled insert, the Idempotency-Key lookup, the
 # fallback transaction (its TOME calls inside that step's bound), the lookup of a concurrent winner.
 CARD_CREATION_STEPS = 4
@@ -119,6 +121,12 @@ SOURCE_FACTS = [
     ("Sources/card-app/ServeCommand.swift", r"@Option\([^)]*\)\s*var port\b", None, "the --port option"),
     ("Sources/card-app/ServeCommand.swift", r"gracefulShutdownSignals: \[\.sigterm", None,
      "SIGTERM starting the graceful shutdown"),
+    ("Sources/card-app/ServeCommand.swift", r"maximumGracefulShutdownDuration = settings\.drain\b", None,
+     "CARD_APP_DRAIN_SECONDS bounding the graceful shutdown"),
+    ("Sources/card-app/ServeCommand.swift", r"maximumCancellationDuration = \.seconds\((\d+)\)", CANCELLATION_S,
+     "the bound of the cancellation after the drain"),
+    ("Sources/card-app/CardAppSettings.swift", r"\"CARD_APP_DRAIN_SECONDS\", default: \d+, in: 1\.\.\.(\d+)\)",
+     DRAIN_MAX_S, "the largest CARD_APP_DRAIN_SECONDS accepted"),
 ]
 FARGATE_STOP_TIMEOUT_MAX_S = 120
 # Amazon ECS Developer Guide, the CPU and memory combinations Fargate accepts (MiB per CPU units).
@@ -535,7 +543,8 @@ def check_sources(report, repo_root):
                          f"{path} puts {what} at {match.group(1)} s; these checks assume {expected} s")
     report.done(f"a database step {DATABASE_STEP_S} s, Retry-After at most {RETRY_AFTER_CAP_S} s, readiness "
                 f"{READINESS_S} s, TOME_REQUEST_TIMEOUT_MS and TOME_MAX_ATTEMPTS, serve --host --port, SIGTERM "
-                "drains: as these checks assume")
+                f"drains for CARD_APP_DRAIN_SECONDS (at most {DRAIN_MAX_S} s), then cancels within "
+                f"{CANCELLATION_S} s: as these checks assume")
 
 
 def longest_request_s(report, environment):
@@ -555,7 +564,12 @@ def check_drain(report, template):
     report.start("drain")
     resources = defaults(template)
     _, container = container_of(report, resources)
-    drain = longest_request_s(report, environment_of(container))
+    environment = environment_of(container)
+    longest = longest_request_s(report, environment)
+    drain = number(environment.get("CARD_APP_DRAIN_SECONDS"))
+    report.check(drain is not None and 1 <= drain <= DRAIN_MAX_S,
+                 f"CARD_APP_DRAIN_SECONDS is {show(environment.get('CARD_APP_DRAIN_SECONDS'))}: the task must set it, "
+                 f"from 1 to {DRAIN_MAX_S} (card-app refuses others), since StopTimeout depends on it")
     stop = container.get("StopTimeout")
     report.check(isinstance(stop, int) and stop <= FARGATE_STOP_TIMEOUT_MAX_S,
                  f"StopTimeout is {show(stop)}: Fargate allows at most {FARGATE_STOP_TIMEOUT_MAX_S} s")
@@ -567,14 +581,21 @@ def check_drain(report, template):
     _, balancer = one(report, resources, "AWS::ElasticLoadBalancingV2::LoadBalancer")
     idle = number({a.get("Key"): a.get("Value") for a in balancer.get("LoadBalancerAttributes", [])}
                   .get("idle_timeout.timeout_seconds")) or 60
-    if drain is not None and isinstance(stop, int) and delay is not None:
-        report.check(stop >= drain, f"StopTimeout {stop} s is shorter than card-app's longest request, {drain:g} s")
-        report.check(drain <= delay <= stop, f"the deregistration delay is {delay} s; it must cover the longest "
-                                             f"request ({drain:g} s) and end within StopTimeout ({stop} s)")
-        report.check(idle > drain, f"the load balancer's idle timeout ({idle} s) ends before the longest request "
-                                   f"({drain:g} s): it would answer 504 where card-app answers itself")
-        report.done(f"longest request {drain:g} s <= deregistration delay {delay} s <= StopTimeout {stop} s "
-                    f"<= {FARGATE_STOP_TIMEOUT_MAX_S} s; idle timeout {idle} s")
+    if longest is not None and isinstance(stop, int) and delay is not None and drain is not None:
+        report.check(stop >= longest, f"StopTimeout {stop} s is shorter than card-app's longest request, "
+                                      f"{longest:g} s")
+        report.check(longest <= delay <= stop, f"the deregistration delay is {delay} s; it must cover the longest "
+                                               f"request ({longest:g} s) and end within StopTimeout ({stop} s)")
+        report.check(drain >= longest, f"CARD_APP_DRAIN_SECONDS is {drain} s, shorter than card-app's longest "
+                                       f"request ({longest:g} s): a request in flight at SIGTERM would be cancelled")
+        report.check(drain + CANCELLATION_S < stop,
+                     f"CARD_APP_DRAIN_SECONDS {drain} s and the {CANCELLATION_S} s of cancellation after it reach "
+                     f"StopTimeout ({stop} s): SIGKILL would come before card-app exits on its own")
+        report.check(idle > longest, f"the load balancer's idle timeout ({idle} s) ends before the longest request "
+                                     f"({longest:g} s): it would answer 504 where card-app answers itself")
+        report.done(f"longest request {longest:g} s <= deregistration delay {delay} s <= StopTimeout {stop} s "
+                    f"<= {FARGATE_STOP_TIMEOUT_MAX_S} s; longest request <= CARD_APP_DRAIN_SECONDS {drain} s, and "
+                    f"{drain} + {CANCELLATION_S} s of cancellation < StopTimeout; idle timeout {idle} s")
     else:
         report.done("")
 

@@ -143,6 +143,13 @@ MUTANTS = [
     ("deregistration delay 5, below the longest request",
      set_attribute("TargetGroup", "TargetGroupAttributes", "deregistration_delay.timeout_seconds", "5")),
     ("TOME_MAX_ATTEMPTS 8, a longer request than the delays cover", set_environment("TOME_MAX_ATTEMPTS", "8")),
+    ("a drain of 88 s, whose cancellation reaches StopTimeout 90", set_environment("CARD_APP_DRAIN_SECONDS", "88")),
+    ("a drain of 30 s, shorter than the longest request", set_environment("CARD_APP_DRAIN_SECONDS", "30")),
+    ("a drain card-app refuses (200 s)", set_environment("CARD_APP_DRAIN_SECONDS", "200")),
+    ("no CARD_APP_DRAIN_SECONDS, the binary's default",
+     lambda t: container(t)["Environment"].remove(
+         next(v for v in container(t)["Environment"] if v["Name"] == "CARD_APP_DRAIN_SECONDS"))),
+    ("StopTimeout 84, before the drain and its cancellation end", set_container("StopTimeout", 84)),
     ("idle timeout 30", set_attribute("LoadBalancer", "LoadBalancerAttributes", "idle_timeout.timeout_seconds", "30")),
     ("no CARD_APP_TRUSTED_PROXIES, so the balancer's address as every source",
      lambda t: container(t)["Environment"].remove(
