@@ -99,6 +99,8 @@ RETRY_AFTER_CAP_S = 10    # RetryPolicy.maxRetryAfter: the longest wait between 
 READINESS_S = 2           # /health/ready: the database answers within this
 CANCELLATION_S = 5        # after the drain, what is left is cancelled within this, then the process exits
 DRAIN_MAX_S = 115         # the largest CARD_APP_DRAIN_SECONDS card-app accepts
+IDLE_MAX_S = 3600         # the largest CARD_APP_IDLE_TIMEOUT_SECONDS card-app accepts
+ELB_IDLE_TIMEOUT_DEFAULT_S = 60  # the load balancer's idle timeout when the template sets none
 # A card creation's database steps at most: the pooled insert, the Idempotency-Key lookup, the
 # fallback transaction (its TOME calls inside that step's bound), the lookup of a concurrent winner.
 CARD_CREATION_STEPS = 4
@@ -127,6 +129,9 @@ SOURCE_FACTS = [
      "the bound of the cancellation after the drain"),
     ("Sources/card-app/CardAppSettings.swift", r"\"CARD_APP_DRAIN_SECONDS\", default: \d+, in: 1\.\.\.(\d+)\)",
      DRAIN_MAX_S, "the largest CARD_APP_DRAIN_SECONDS accepted"),
+    ("Sources/card-app/CardAppSettings.swift",
+     r"\"CARD_APP_IDLE_TIMEOUT_SECONDS\", default: \d+, in: 1\.\.\.([\d_]+)\)", IDLE_MAX_S,
+     "the largest CARD_APP_IDLE_TIMEOUT_SECONDS accepted"),
 ]
 FARGATE_STOP_TIMEOUT_MAX_S = 120
 # Amazon ECS Developer Guide, the CPU and memory combinations Fargate accepts (MiB per CPU units).
@@ -539,12 +544,12 @@ def check_sources(report, repo_root):
         if not report.check(match is not None, f"{path} no longer states {what} ({pattern})"):
             continue
         if expected is not None:
-            report.check(int(match.group(1)) == expected,
+            report.check(int(match.group(1)) == expected,  # int() reads Swift's 3_600 too
                          f"{path} puts {what} at {match.group(1)} s; these checks assume {expected} s")
     report.done(f"a database step {DATABASE_STEP_S} s, Retry-After at most {RETRY_AFTER_CAP_S} s, readiness "
                 f"{READINESS_S} s, TOME_REQUEST_TIMEOUT_MS and TOME_MAX_ATTEMPTS, serve --host --port, SIGTERM "
                 f"drains for CARD_APP_DRAIN_SECONDS (at most {DRAIN_MAX_S} s), then cancels within "
-                f"{CANCELLATION_S} s: as these checks assume")
+                f"{CANCELLATION_S} s, CARD_APP_IDLE_TIMEOUT_SECONDS at most {IDLE_MAX_S} s: as these checks assume")
 
 
 def longest_request_s(report, environment):
@@ -578,9 +583,6 @@ def check_drain(report, template):
                    .get("deregistration_delay.timeout_seconds"))
     report.check(delay is not None, "the target group sets no deregistration_delay.timeout_seconds (ELB's "
                                     "default is 300 s, past any StopTimeout)")
-    _, balancer = one(report, resources, "AWS::ElasticLoadBalancingV2::LoadBalancer")
-    idle = number({a.get("Key"): a.get("Value") for a in balancer.get("LoadBalancerAttributes", [])}
-                  .get("idle_timeout.timeout_seconds")) or 60
     if longest is not None and isinstance(stop, int) and delay is not None and drain is not None:
         report.check(stop >= longest, f"StopTimeout {stop} s is shorter than card-app's longest request, "
                                       f"{longest:g} s")
@@ -591,13 +593,42 @@ def check_drain(report, template):
         report.check(drain + CANCELLATION_S < stop,
                      f"CARD_APP_DRAIN_SECONDS {drain} s and the {CANCELLATION_S} s of cancellation after it reach "
                      f"StopTimeout ({stop} s): SIGKILL would come before card-app exits on its own")
-        report.check(idle > longest, f"the load balancer's idle timeout ({idle} s) ends before the longest request "
-                                     f"({longest:g} s): it would answer 504 where card-app answers itself")
         report.done(f"longest request {longest:g} s <= deregistration delay {delay} s <= StopTimeout {stop} s "
                     f"<= {FARGATE_STOP_TIMEOUT_MAX_S} s; longest request <= CARD_APP_DRAIN_SECONDS {drain} s, and "
-                    f"{drain} + {CANCELLATION_S} s of cancellation < StopTimeout; idle timeout {idle} s")
+                    f"{drain} + {CANCELLATION_S} s of cancellation < StopTimeout")
     else:
         report.done("")
+
+
+def check_idle_timeouts(report, template):
+    """The load balancer's idle timeout is longer than the longest request (else it answers 504 while
+    card-app works), and card-app's is longer than the load balancer's, as the ELB guide advises: the
+    load balancer then closes an idle connection first and never sends a request on one card-app is
+    closing (a 502)."""
+    report.start("idle timeouts")
+    resources = defaults(template)
+    _, container = container_of(report, resources)
+    environment = environment_of(container)
+    longest = longest_request_s(report, environment)
+    _, balancer = one(report, resources, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+    balancer_idle = number({a.get("Key"): a.get("Value") for a in balancer.get("LoadBalancerAttributes", [])}
+                           .get("idle_timeout.timeout_seconds")) or ELB_IDLE_TIMEOUT_DEFAULT_S
+    app_idle = number(environment.get("CARD_APP_IDLE_TIMEOUT_SECONDS"))
+    report.check(app_idle is not None and 1 <= app_idle <= IDLE_MAX_S,
+                 f"CARD_APP_IDLE_TIMEOUT_SECONDS is {show(environment.get('CARD_APP_IDLE_TIMEOUT_SECONDS'))}: the "
+                 f"task must set it, from 1 to {IDLE_MAX_S} (card-app refuses others), since it must exceed the load "
+                 "balancer's idle timeout")
+    if longest is not None:
+        report.check(balancer_idle > longest,
+                     f"the load balancer's idle timeout ({balancer_idle} s) ends before the longest request "
+                     f"({longest:g} s): it would answer 504 where card-app answers itself")
+    if app_idle is not None:
+        report.check(app_idle > balancer_idle,
+                     f"card-app's idle timeout (CARD_APP_IDLE_TIMEOUT_SECONDS, {app_idle} s) is not longer than the "
+                     f"load balancer's ({balancer_idle} s): card-app could close a kept-alive connection as the load "
+                     "balancer sends a request on it, which the client gets as a 502")
+    report.done(f"longest request {longest if longest is None else format(longest, 'g')} s < the load balancer's "
+                f"idle timeout {balancer_idle} s < card-app's {app_idle} s")
 
 
 # What LoadBalancerSubnetCidrs must accept (subnets are /16 to /28) and refuse: a range wider than a
@@ -950,6 +981,7 @@ def check_all(report, template, text, repo_root):
                   check_names, check_alarms, check_outputs):
         check(report, template)
     check_drain(report, template)
+    check_idle_timeouts(report, template)
     check_sources(report, repo_root)
 
 

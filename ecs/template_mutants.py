@@ -150,6 +150,13 @@ MUTANTS = [
      lambda t: container(t)["Environment"].remove(
          next(v for v in container(t)["Environment"] if v["Name"] == "CARD_APP_DRAIN_SECONDS"))),
     ("StopTimeout 84, before the drain and its cancellation end", set_container("StopTimeout", 84)),
+    ("card-app's idle timeout 75, equal to the load balancer's", set_environment("CARD_APP_IDLE_TIMEOUT_SECONDS", "75")),
+    ("card-app's idle timeout 60, below the load balancer's", set_environment("CARD_APP_IDLE_TIMEOUT_SECONDS", "60")),
+    ("the load balancer's idle timeout 120, above card-app's",
+     set_attribute("LoadBalancer", "LoadBalancerAttributes", "idle_timeout.timeout_seconds", "120")),
+    ("no CARD_APP_IDLE_TIMEOUT_SECONDS, the binary's default",
+     lambda t: container(t)["Environment"].remove(
+         next(v for v in container(t)["Environment"] if v["Name"] == "CARD_APP_IDLE_TIMEOUT_SECONDS"))),
     ("idle timeout 30", set_attribute("LoadBalancer", "LoadBalancerAttributes", "idle_timeout.timeout_seconds", "30")),
     ("no CARD_APP_TRUSTED_PROXIES, so the balancer's address as every source",
      lambda t: container(t)["Environment"].remove(
