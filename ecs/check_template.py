@@ -3,21 +3,25 @@
 
 The template is read with cfn-lint's YAML loader and its conditions are evaluated for two sets of
 parameters (the TOME token in Secrets Manager; the token in Parameter Store with a customer KMS
-key), so that both branches of every Fn::If are checked. The checks: every secret reaches the
-container through Secrets and none through Environment; the execution role may read exactly those
-secrets; the container runs as a numeric non-root user on a read-only root file system; StopTimeout
-and the deregistration delay cover card-app's longest request, recomputed from the task's settings
-and from the bounds in Sources/; HTTPS with the certificate and TLS policy parameters; the tasks
-reachable only from the load balancer; two tasks at least, auto scaling, logs, no fixed names.
+key), so that both branches of every Fn::If are checked. The checks: every secret (the audit key and
+the metrics token among them) reaches the container through Secrets and none through Environment;
+the execution role may read exactly those secrets; the container runs as a numeric non-root user on
+a read-only root file system; audit records name the client (the load balancer's subnets are the
+trusted proxies); StopTimeout, the deregistration delay and CARD_APP_DRAIN_SECONDS cover card-app's
+longest request, recomputed from the task's settings and from the bounds in Sources/, and the drain
+ends before StopTimeout; card-app's idle timeout exceeds the load balancer's, which exceeds the
+longest request; HTTPS with the certificate and TLS policy parameters; the tasks reachable only from
+the load balancer; two tasks at least, auto scaling, logs, no fixed names.
 Every failure prints one `error:` line naming what is wrong and the script exits 1; each group of
 checks that passes prints one `ok:` line.
 
     python3 ecs/check_template.py [--template FILE] [--repo-root DIR] [--mutants]
 
 With --mutants the checks run instead against mutants of the template, each with one fault built
-in (a secret moved to Environment, the user root, a StopTimeout of 300, the tasks open to
-0.0.0.0/0, ...); each mutant must fail them, so no check passes vacuously. One `ok:` line per
-mutant names the groups that caught it.
+in (a secret moved to Environment, the user root, a StopTimeout of 300, a drain past StopTimeout,
+card-app's idle timeout not above the load balancer's, the tasks open to 0.0.0.0/0, ...); each
+mutant must fail them, so no check passes vacuously. One `ok:` line per mutant names the groups
+that caught it.
 
 Needs cfn-lint (for its YAML loader); scripts/lint-template installs it. No AWS account or network
 is used.
