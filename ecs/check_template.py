@@ -658,7 +658,8 @@ def check_client_addresses(report, template):
     if pattern:
         # CloudFormation matches a CommaDelimitedList's pattern against each value.
         for value in SUBNET_CIDRS_ACCEPTED + list(SAMPLE_PARAMETERS["LoadBalancerSubnetCidrs"]):
-            report.check(re.search(pattern, value), f"LoadBalancerSubnetCidrs' pattern refuses {value}, a subnet's CIDR")
+            report.check(re.search(pattern, value),
+                         f"LoadBalancerSubnetCidrs' pattern refuses {value}, a subnet's CIDR")
         for value in SUBNET_CIDRS_REFUSED:
             report.check(not re.search(pattern, value),
                          f"LoadBalancerSubnetCidrs' pattern accepts {value!r}, which is not one subnet's IPv4 CIDR")
@@ -981,7 +982,8 @@ def check_outputs(report, template):
 def check_all(report, template, text, repo_root):
     check_text(report, text)
     for check in (check_parameters, check_secrets, check_execution_role, check_task_role, check_container,
-                  check_client_addresses, check_load_balancer, check_target_group, check_network, check_service, check_scaling, check_logs,
+                  check_client_addresses, check_load_balancer, check_target_group, check_network, check_service,
+                  check_scaling, check_logs,
                   check_names, check_alarms, check_outputs):
         check(report, template)
     check_drain(report, template)

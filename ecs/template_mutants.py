@@ -51,6 +51,13 @@ def set_environment(name, value):
     return mutate
 
 
+def remove_environment(name):
+    def mutate(template):
+        variables = container(template)["Environment"]
+        variables.remove(next(v for v in variables if v["Name"] == name))
+    return mutate
+
+
 def set_property(resource, path, value):
     def mutate(template):
         node = properties(template, resource)
@@ -146,25 +153,22 @@ MUTANTS = [
     ("a drain of 88 s, whose cancellation reaches StopTimeout 90", set_environment("CARD_APP_DRAIN_SECONDS", "88")),
     ("a drain of 30 s, shorter than the longest request", set_environment("CARD_APP_DRAIN_SECONDS", "30")),
     ("a drain card-app refuses (200 s)", set_environment("CARD_APP_DRAIN_SECONDS", "200")),
-    ("no CARD_APP_DRAIN_SECONDS, the binary's default",
-     lambda t: container(t)["Environment"].remove(
-         next(v for v in container(t)["Environment"] if v["Name"] == "CARD_APP_DRAIN_SECONDS"))),
+    ("no CARD_APP_DRAIN_SECONDS, the binary's default", remove_environment("CARD_APP_DRAIN_SECONDS")),
     ("StopTimeout 84, before the drain and its cancellation end", set_container("StopTimeout", 84)),
-    ("card-app's idle timeout 75, equal to the load balancer's", set_environment("CARD_APP_IDLE_TIMEOUT_SECONDS", "75")),
+    ("card-app's idle timeout 75, equal to the load balancer's",
+     set_environment("CARD_APP_IDLE_TIMEOUT_SECONDS", "75")),
     ("card-app's idle timeout 60, below the load balancer's", set_environment("CARD_APP_IDLE_TIMEOUT_SECONDS", "60")),
     ("the load balancer's idle timeout 120, above card-app's",
      set_attribute("LoadBalancer", "LoadBalancerAttributes", "idle_timeout.timeout_seconds", "120")),
-    ("no CARD_APP_IDLE_TIMEOUT_SECONDS, the binary's default",
-     lambda t: container(t)["Environment"].remove(
-         next(v for v in container(t)["Environment"] if v["Name"] == "CARD_APP_IDLE_TIMEOUT_SECONDS"))),
+    ("no CARD_APP_IDLE_TIMEOUT_SECONDS, the binary's default", remove_environment("CARD_APP_IDLE_TIMEOUT_SECONDS")),
     ("idle timeout 30", set_attribute("LoadBalancer", "LoadBalancerAttributes", "idle_timeout.timeout_seconds", "30")),
     ("no CARD_APP_TRUSTED_PROXIES, so the balancer's address as every source",
-     lambda t: container(t)["Environment"].remove(
-         next(v for v in container(t)["Environment"] if v["Name"] == "CARD_APP_TRUSTED_PROXIES"))),
+     remove_environment("CARD_APP_TRUSTED_PROXIES")),
     ("every address a trusted proxy", set_environment("CARD_APP_TRUSTED_PROXIES", "0.0.0.0/0")),
     ("LoadBalancerSubnetCidrs accepting 0.0.0.0/0",
      set_parameter("LoadBalancerSubnetCidrs", "AllowedPattern", "^([0-9]{1,3}\\.){3}[0-9]{1,3}/[0-9]{1,2}$")),
-    ("LoadBalancerSubnetCidrs defaulting to the VPC's range", set_parameter("LoadBalancerSubnetCidrs", "Default", "10.0.0.0/16")),
+    ("LoadBalancerSubnetCidrs defaulting to the VPC's range",
+     set_parameter("LoadBalancerSubnetCidrs", "Default", "10.0.0.0/16")),
     ("X-Forwarded-For preserved as the client sent it",
      set_attribute("LoadBalancer", "LoadBalancerAttributes", "routing.http.xff_header_processing.mode", "preserve")),
     ("card-app on the default host", set_container("Command", ["serve", "--port", "8080"])),
