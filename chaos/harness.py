@@ -191,10 +191,11 @@ class Harness:
     def start_server(self, name, argv, env):
         process = self.start(name, argv, env)
         for _ in range(400):
+            # The URL is on a line of its own; card-app's audit trail may write lines before it.
             with open(process.out_path) as out:
-                line = out.readline().strip()
-            if line:
-                process.url = line
+                url = next((line.strip() for line in out if line.startswith(("http://", "https://"))), None)
+            if url:
+                process.url = url
                 return process
             if process.poll() is not None:
                 raise RuntimeError("%s exited at start: %s" % (name, open(process.err_path).read()[-500:]))
