@@ -1,5 +1,6 @@
 public import Hummingbird
 public import Logging
+public import PoolDatabase
 public import PostgresNIO
 public import Prometheus
 public import TokenPool
@@ -31,6 +32,9 @@ public enum CardService {
         public var metricsToken: String?
         /// How old a readiness answer may be before `/health/ready` checks the database again. Default 2 s.
         public var readinessMaxAge: Duration = .seconds(2)
+        /// The database's settings, for a connection of its own when readiness fails, which names
+        /// the cause (a refused password) where the pool only times out. Default nil: no probe.
+        public var databaseForProbe: DatabaseConfiguration?
         /// Whether a detokenize that misses the database asks TOME (`CARD_APP_DETOKENIZE_FROM_TOME`).
         /// Off, the app resolves only the references it handed out; a miss is 404. Default on.
         public var detokenizeFromTOME = true
@@ -55,6 +59,22 @@ public enum CardService {
         ("/health/live", [.get]), ("/health/ready", [.get]), ("/metrics", [.get]),
     ]
 
+    /// One connection of its own to `settings`: nil when it connects, else the error naming why not.
+    private static func probe(logger: Logger) -> @Sendable (DatabaseConfiguration) -> @Sendable () async -> DatabaseError? {
+        { settings in
+            {
+                do {
+                    try await DatabaseProbe.check(settings, logger: logger)
+                    return nil
+                } catch let error as DatabaseError {
+                    return error
+                } catch {
+                    return DatabaseError(operation: "check readiness", underlying: error)
+                }
+            }
+        }
+    }
+
     public static func makeRouter(
         configuration: Configuration,
         database: PostgresClient,
@@ -73,6 +93,7 @@ public enum CardService {
         let poolLevel = PoolLevelCache(database: database, refreshInterval: configuration.poolLevelRefresh, logger: logger)
         OperationsRoutes(
             database: database, registry: registry, poolLevel: poolLevel, readiness: ReadinessCache(maxAge: configuration.readinessMaxAge),
+            probe: configuration.databaseForProbe.map(Self.probe(logger: logger)),
             metricsTokenHash: configuration.metricsToken.map(ClientSet.sha256), logger: logger
         ).add(to: router)
         let audit = AuditTrail(sink: configuration.auditSink, fingerprint: configuration.auditFingerprint)

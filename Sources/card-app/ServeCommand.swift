@@ -57,6 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
         service.trustedProxies = settings.trustedProxies
         service.detokenizeFromTOME = settings.detokenizeFromTOME
         service.metricsToken = settings.metricsToken
+        service.databaseForProbe = settings.database
         if settings.metricsToken == nil {
             logger.warning("CARD_APP_METRICS_TOKEN is not set: /metrics answers whoever reaches the port")
         }

@@ -200,3 +200,21 @@ final class LaunchedBinaries: Sendable {
         for binary in binaries.withLock({ $0 }) { await binary.stop() }
     }
 }
+
+/// Runs a command in `folder`, its output in a file there, waiting without blocking a thread of
+/// the cooperative pool; its exit status and output.
+func runCommand(_ arguments: [String], in folder: URL) async throws -> (status: Int32, output: String) {
+    let output = folder.appendingPathComponent("out-\(UUID().uuidString)")
+    _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: output) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    process.currentDirectoryURL = folder
+    process.standardOutput = try FileHandle(forWritingTo: output)
+    process.standardError = process.standardOutput
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
+    return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+}

@@ -41,8 +41,8 @@ struct CardAppHTTPSTests {
         // openssl at security level 0 still speaks TLS 1.1, so a refusal is the server's.
         let address = base.replacingOccurrences(of: "https://", with: "")
         let handshake: [String] = ["openssl", "s_client", "-connect", address, "-cipher", "DEFAULT@SECLEVEL=0"]
-        let old = try await curlLike(handshake + ["-tls1_1"], in: folder)
-        let current = try await curlLike(handshake + ["-tls1_2"], in: folder)
+        let old = try await runCommand(handshake + ["-tls1_1"], in: folder)
+        let current = try await runCommand(handshake + ["-tls1_2"], in: folder)
         let plain = try await curl(["-s", base.replacingOccurrences(of: "https://", with: "http://") + "/health/live"], in: folder)
         await binary.stop()
         #expect(modern.status == 0 && modern.output.contains("live"), "\(modern)")
@@ -58,27 +58,11 @@ struct CardAppHTTPSTests {
     }
 
     private func run(_ arguments: [String], in folder: URL) async throws {
-        let result = try await curlLike(arguments, in: folder)
+        let result = try await runCommand(arguments, in: folder)
         guard result.status == 0 else { throw HarnessFailure("\(arguments.prefix(2).joined(separator: " ")) failed: \(result.output)") }
     }
 
     private func curl(_ arguments: [String], in folder: URL) async throws -> (status: Int32, output: String) {
-        try await curlLike(["curl"] + arguments, in: folder)
-    }
-
-    /// Runs a command, its output in a file, waiting without blocking a thread of the cooperative pool.
-    private func curlLike(_ arguments: [String], in folder: URL) async throws -> (status: Int32, output: String) {
-        let output = folder.appendingPathComponent("out-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.currentDirectoryURL = folder
-        process.standardOutput = try FileHandle(forWritingTo: output)
-        process.standardError = process.standardOutput
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
-        return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+        try await runCommand(["curl"] + arguments, in: folder)
     }
 }

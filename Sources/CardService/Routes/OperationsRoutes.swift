@@ -12,6 +12,9 @@ struct OperationsRoutes<Context: RequestContext> {
     let registry: PrometheusCollectorRegistry
     let poolLevel: PoolLevelCache
     let readiness: ReadinessCache
+    /// Connects once outside the pool when readiness fails, to name the cause (the pool only
+    /// times out while it retries a refused password); nil: no probe.
+    let probe: (@Sendable () async -> DatabaseError?)?
     /// The SHA-256 of `CARD_APP_METRICS_TOKEN`, which a scrape must present; nil: open.
     let metricsTokenHash: [UInt8]?
     let logger: Logger
@@ -33,7 +36,15 @@ struct OperationsRoutes<Context: RequestContext> {
                 }
                 return true
             } catch {
-                context.logger.warning("not ready: the database does not answer", metadata: ["error": "\(DatabaseError(operation: "check readiness", underlying: error))"])
+                var failure = DatabaseError(operation: "check readiness", underlying: error)
+                if let probe, let cause = await probe() { failure = cause }
+                // A refused password is not an outage: the secret was rotated and this task still
+                // holds the old one (a new deployment brings the new secret), so say that.
+                let message: Logger.Message =
+                    failure.isLoginRefused
+                    ? "not ready: the database refused the password; a rotated secret reaches the tasks with a new deployment"
+                    : "not ready: the database does not answer"
+                context.logger.warning(message, metadata: ["error": "\(failure)"])
                 return false
             }
         }
