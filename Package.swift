@@ -146,6 +146,8 @@ let package = Package(
             name: "CardService",
             dependencies: [
                 "PoolDatabase",
+                "ProcessConfiguration",
+                "Resilience",
                 "TOMEClient",
                 "TOMEWire",
                 "TokenPool",

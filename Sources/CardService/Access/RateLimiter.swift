@@ -1,3 +1,4 @@
+import Resilience
 import Synchronization
 
 /// Token buckets per client and budget, in this process. Concurrent requests take from one bucket
@@ -25,8 +26,7 @@ final class RateLimiter: Sendable {
             let key = Key(client: client, budget: budget)
             let capacity = Double(max(1, limit.burst))
             var bucket = buckets[key] ?? Bucket(tokens: capacity, updated: now)
-            let elapsed = now - bucket.updated
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = Double((now - bucket.updated).nanoseconds) / 1e9
             bucket.tokens = min(capacity, bucket.tokens + max(0, seconds) * limit.ratePerSecond)
             bucket.updated = now
             defer { buckets[key] = bucket }

@@ -1,3 +1,5 @@
+import ProcessConfiguration
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -36,7 +38,7 @@ public struct TrustedProxies: Sendable, Equatable {
     /// Parses `10.0.0.0/16, fd00::/8`; nil, with the entry that is not a network, when one is wrong.
     public static func parse(_ text: String) -> Result<TrustedProxies, TrustedProxiesError> {
         var networks: [Network] = []
-        for entry in text.split(separator: ",").map({ $0.trimmingWhitespace() }) where !entry.isEmpty {
+        for entry in text.split(separator: ",").map({ String($0).trimmingWhitespace() }) where !entry.isEmpty {
             let parts = entry.split(separator: "/", maxSplits: 1).map(String.init)
             guard let address = Self.bytes(parts[0]) else { return .failure(TrustedProxiesError(entry: entry)) }
             let length = parts.count == 2 ? Int(parts[1]) : address.count * 8
@@ -50,7 +52,7 @@ public struct TrustedProxies: Sendable, Equatable {
     /// `X-Forwarded-For` entry that is not itself one (proxies append what they saw).
     func clientAddress(peer: String?, forwardedFor: String?) -> String? {
         guard let peer, isTrusted(peer), let forwardedFor else { return peer }
-        let hops = forwardedFor.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+        let hops = forwardedFor.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
         for hop in hops.reversed() where !isTrusted(hop) {
             return Self.bytes(hop) == nil ? peer : hop
         }
@@ -75,10 +77,4 @@ public struct TrustedProxies: Sendable, Equatable {
 public struct TrustedProxiesError: Error, Sendable, CustomStringConvertible {
     let entry: String
     public var description: String { "\"\(entry.prefix(60))\" is not an address or network (CIDR such as 10.0.0.0/16)" }
-}
-
-extension Substring {
-    func trimmingWhitespace() -> String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-    }
 }

@@ -1,6 +1,7 @@
 public import Hummingbird
 import HummingbirdCore
 import NIOCore
+import Resilience
 
 /// What keeps slow and greedy clients from holding the server: an idle connection is closed, a
 /// request must arrive whole in time, and connections beyond a maximum wait in the backlog.
@@ -23,11 +24,11 @@ public struct ServerLimits: Sendable, Equatable {
 
     /// The HTTP/1.1 server with these limits.
     public var server: HTTPServerBuilder {
-        let readTimeout = Self.timeAmount(readTimeout)
+        let readTimeout = TimeAmount.nanoseconds(readTimeout.nanoseconds)
         return .http1(
             configuration: .init(
                 additionalChannelHandlers: RequestReadTimeout.handlers(timeout: readTimeout),
-                idleTimeout: Self.timeAmount(idleTimeout)
+                idleTimeout: .nanoseconds(idleTimeout.nanoseconds)
             )
         )
     }
@@ -37,10 +38,5 @@ public struct ServerLimits: Sendable, Equatable {
         ApplicationConfiguration(
             address: address, serverName: serverName, availableConnectionsDelegate: MaximumAvailableConnections(maxConnections)
         )
-    }
-
-    private static func timeAmount(_ duration: Duration) -> TimeAmount {
-        let (seconds, attoseconds) = duration.components
-        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }
