@@ -94,6 +94,13 @@ func builtProduct(_ name: String) -> URL {
     return root.appendingPathComponent(".build/debug/\(name)")
 }
 
+/// The card-app binary started with `environment` (and PATH), listening on a port of its own.
+func launchCardApp(_ environment: [String: String]) throws -> RunningBinary {
+    var environment = environment
+    environment["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    return try RunningBinary(executable: builtProduct("card-app"), environment: environment, arguments: ["--port", "0"])
+}
+
 /// A child process whose stderr (its logs) and stdout (its answers and metric lines) are kept.
 final class RunningBinary: @unchecked Sendable {
     let process = Process()
@@ -141,6 +148,17 @@ final class RunningBinary: @unchecked Sendable {
             try? await Task.sleep(for: .milliseconds(20))
         }
         return process.isRunning ? nil : process.terminationStatus
+    }
+
+    /// The URL a server printed on a line of its own (other lines may come first); nil when it
+    /// printed none within `timeout`.
+    func printedURL(timeout: Duration = .seconds(15)) async -> String? {
+        let limit = ContinuousClock.now + timeout
+        while ContinuousClock.now < limit {
+            if let url = outputLines.first(where: { $0.hasPrefix("http://") || $0.hasPrefix("https://") }) { return url }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return nil
     }
 
     func signal(_ signal: Int32) {

@@ -18,24 +18,15 @@ struct CardAppHTTPSTests {
             ["openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem",
              "-days", "1", "-extfile", "server.ext"], in: folder)
 
-        let binary = try RunningBinary(
-            executable: builtProduct("card-app"),
-            environment: [
-                "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-                "DATABASE_URL": try Self.databaseURL(),
-                "CARD_APP_TOKEN": "local-token-0123456789",
-                "TOME_URL": "http://127.0.0.1:1",
-                "CARD_APP_TLS_CERT_FILE": folder.appendingPathComponent("server.pem").path,
-                "CARD_APP_TLS_KEY_FILE": folder.appendingPathComponent("server.key").path,
-            ],
-            arguments: ["--port", "0"]
-        )
-        var url: String?
-        for _ in 0..<300 where url == nil {
-            url = binary.outputLines.first { $0.hasPrefix("https://") }
-            if url == nil { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        let base = try #require(url, "card-app printed no https URL: \(binary.logLines.suffix(5))")
+        let binary = try launchCardApp([
+            "DATABASE_URL": try Self.databaseURL(),
+            "CARD_APP_TOKEN": "local-token-0123456789",
+            "TOME_URL": "http://127.0.0.1:1",
+            "CARD_APP_TLS_CERT_FILE": folder.appendingPathComponent("server.pem").path,
+            "CARD_APP_TLS_KEY_FILE": folder.appendingPathComponent("server.key").path,
+        ])
+        let base = try #require(await binary.printedURL(), "card-app printed no URL: \(binary.logLines.suffix(5))")
+        #expect(base.hasPrefix("https://"))
         let ca = folder.appendingPathComponent("ca.pem").path
         let modern = try await curl(["-sf", "--cacert", ca, "--tlsv1.2", "\(base)/health/live"], in: folder)
         // openssl at security level 0 still speaks TLS 1.1, so a refusal is the server's.

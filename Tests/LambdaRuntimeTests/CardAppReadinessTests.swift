@@ -13,24 +13,14 @@ struct CardAppReadinessTests {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tome-pool-ready-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: folder) }
-            let binary = try RunningBinary(
-                executable: builtProduct("card-app"),
-                environment: [
-                    "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-                    "DATABASE_URL": "postgres://\(role.role):first-password-1@\(configuration.host):\(configuration.port)/\(configuration.database)?sslmode=disable",
-                    "CARD_APP_TOKEN": "local-token-0123456789",
-                    "TOME_URL": "http://127.0.0.1:1",
-                    "LOG_FORMAT": "json",
-                ],
-                arguments: ["--port", "0"]
-            )
+            let binary = try launchCardApp([
+                "DATABASE_URL": "postgres://\(role.role):first-password-1@\(configuration.host):\(configuration.port)/\(configuration.database)?sslmode=disable",
+                "CARD_APP_TOKEN": "local-token-0123456789",
+                "TOME_URL": "http://127.0.0.1:1",
+                "LOG_FORMAT": "json",
+            ])
             do {
-                var url: String?
-                for _ in 0..<300 where url == nil {
-                    url = binary.outputLines.first { $0.hasPrefix("http://") }
-                    if url == nil { try await Task.sleep(for: .milliseconds(50)) }
-                }
-                let base = try #require(url, "card-app printed no URL: \(binary.logLines.suffix(5))")
+                let base = try #require(await binary.printedURL(), "card-app printed no URL: \(binary.logLines.suffix(5))")
                 let status = { () async throws -> String in
                     try await runCommand(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "\(base)/health/ready"], in: folder).output
                 }

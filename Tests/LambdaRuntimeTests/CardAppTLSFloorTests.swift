@@ -6,16 +6,11 @@ import Testing
 @Suite("card-app's TLS floor")
 struct CardAppTLSFloorTests {
     @Test func aRemoteDatabaseWithoutSSLModeStopsTheStartNamingTheFix() async throws {
-        let binary = try RunningBinary(
-            executable: builtProduct("card-app"),
-            environment: [
-                "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-                "DATABASE_URL": "postgres://cards:hunter2@db.cards.internal:5432/cards",
-                "CARD_APP_TOKEN": "local-token-0123456789",
-                "TOME_URL": "http://127.0.0.1:1",
-            ],
-            arguments: ["--port", "0"]
-        )
+        let binary = try launchCardApp([
+            "DATABASE_URL": "postgres://cards:hunter2@db.cards.internal:5432/cards",
+            "CARD_APP_TOKEN": "local-token-0123456789",
+            "TOME_URL": "http://127.0.0.1:1",
+        ])
         let status = await binary.waitForExit(timeout: .seconds(30))
         let logs = binary.logLines.joined(separator: "\n")
         await binary.stop()
@@ -30,13 +25,9 @@ struct CardAppTLSFloorTests {
 @Suite("card-app's clients from the environment")
 struct CardAppClientsSettingTests {
     func start(_ extra: [String: String]) async throws -> (status: Int32?, logs: String) {
-        var environment = [
-            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-            "DATABASE_URL": "postgres://cards:pw@127.0.0.1:1/cards",
-            "TOME_URL": "http://127.0.0.1:1",
-        ]
-        environment.merge(extra) { $1 }
-        let binary = try RunningBinary(executable: builtProduct("card-app"), environment: environment, arguments: ["--port", "0"])
+        let binary = try launchCardApp(
+            ["DATABASE_URL": "postgres://cards:pw@127.0.0.1:1/cards", "TOME_URL": "http://127.0.0.1:1"].merging(extra) { $1 }
+        )
         let status = await binary.waitForExit(timeout: .seconds(30))
         let logs = binary.logLines.joined(separator: "\n")
         await binary.stop()
