@@ -36,7 +36,8 @@ import os
 import re
 import sys
 
-from cfnlint.decode import decode_str
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts", "lib"))
+from template_check import NO_VALUE, Conditions, Report, as_list, get_att, load, parameter_values, show  # noqa: E402
 
 CONTAINER = "card-app"
 PORT = 8080
@@ -176,115 +177,18 @@ DIMENSIONS = {
     "TargetGroup": {"Fn::GetAtt": ["TargetGroup", "TargetGroupFullName"]},
     "LoadBalancer": {"Fn::GetAtt": ["LoadBalancer", "LoadBalancerFullName"]},
 }
-NO_VALUE = {"Ref": "AWS::NoValue"}
-
-
-class Report:
-    def __init__(self, quiet=False):
-        self.quiet = quiet
-        self.failed = False
-        self.failed_groups = []
-        self.group = None
-        self.errors = 0
-
-    def start(self, group):
-        self.group, self.errors = group, 0
-
-    def fail(self, message):
-        if not self.quiet:
-            print(f"error: {self.group}: {message}")
-        if self.group not in self.failed_groups:
-            self.failed_groups.append(self.group)
-        self.errors += 1
-        self.failed = True
-
-    def check(self, condition, message):
-        if not condition:
-            self.fail(message)
-        return condition
-
-    def done(self, summary):
-        if self.errors == 0 and not self.quiet:
-            print(f"ok: {self.group}: {summary}")
-
-
-def as_list(value):
-    return value if isinstance(value, list) else [value]
-
-
-def show(value):
-    return json.dumps(value, sort_keys=True)
 
 
 def ref(name):
     return {"Ref": name}
 
 
-def get_att(name, attribute):
-    return {"Fn::GetAtt": [name, attribute]}
-
-
-def load(path):
-    with open(path, encoding="utf-8") as file:
-        text = file.read()
-    template, matches = decode_str(text)
-    if template is None or matches:
-        for match in matches:
-            print(f"error: yaml: {match}")
-        sys.exit(1)
-    return text, json.loads(json.dumps(template))
-
-
-def parameter_values(template, overrides=None):
-    values = {}
-    for name, definition in template.get("Parameters", {}).items():
-        values[name] = definition["Default"] if "Default" in definition else SAMPLE_PARAMETERS.get(name, "sample")
-    values.update(overrides or {})
-    return values
-
-
-class Scenario:
-    """The template as CloudFormation resolves it for one set of parameter values: each Fn::If
-    replaced by its chosen branch, each AWS::NoValue removed. Refs and Subs stay as written."""
+class Scenario(Conditions):
+    """The template as CloudFormation resolves it for one set of parameter values."""
 
     def __init__(self, name, template, overrides):
+        super().__init__(template, parameter_values(template, SAMPLE_PARAMETERS, overrides))
         self.name = name
-        self.template = template
-        self.parameters = parameter_values(template, overrides)
-
-    def value(self, node):
-        if isinstance(node, dict) and set(node) == {"Ref"}:
-            return self.parameters.get(node["Ref"], node)
-        return node
-
-    def holds(self, node):
-        if isinstance(node, str):
-            return self.holds(self.template.get("Conditions", {})[node])
-        (function, arguments), = node.items()
-        if function == "Fn::Equals":
-            return self.value(arguments[0]) == self.value(arguments[1])
-        if function == "Fn::Not":
-            return not self.holds(arguments[0])
-        if function == "Fn::And":
-            return all(self.holds(a) for a in arguments)
-        if function == "Fn::Or":
-            return any(self.holds(a) for a in arguments)
-        if function == "Fn::Contains":
-            return self.value(arguments[1]) in [self.value(v) for v in arguments[0]]
-        if function == "Condition":
-            return self.holds(arguments)
-        raise ValueError(f"unknown condition function {function}")
-
-    def resolve(self, node):
-        if isinstance(node, dict) and set(node) == {"Fn::If"}:
-            condition, if_true, if_false = node["Fn::If"]
-            return self.resolve(if_true if self.holds(condition) else if_false)
-        if isinstance(node, dict):
-            resolved = {key: self.resolve(value) for key, value in node.items()}
-            return {key: value for key, value in resolved.items() if value != NO_VALUE}
-        if isinstance(node, list):
-            return [item for item in (self.resolve(value) for value in node) if item != NO_VALUE]
-        return node
 
     def resources(self):
         return {name: self.resolve(resource) for name, resource in self.template.get("Resources", {}).items()

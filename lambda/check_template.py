@@ -15,18 +15,19 @@ No AWS account or network is used.
 """
 
 import argparse
-import contextlib
 import copy
-import io
 import fnmatch
 import json
 import os
 import re
 import sys
 
-from cfnlint.decode import decode_str
 from samtranslator.model.exceptions import InvalidDocumentException
 from samtranslator.translator.transform import transform
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts", "lib"))
+from template_check import Conditions, Report, as_list, get_att, load, show  # noqa: E402
+from template_check import parameter_values as shared_parameter_values  # noqa: E402
 
 FUNCTION = "PrefetchFunction"
 ZIP_PATH = os.path.join(".build", "lambda", "tome-prefetch.zip")
@@ -148,77 +149,6 @@ FUNCTION_TIMEOUT_S = 900
 DURATION_ALARM_SHARE = 0.8
 
 
-class Report:
-    def __init__(self):
-        self.failed = False
-        self.group = None
-        self.errors = 0
-
-    def start(self, group):
-        self.group, self.errors = group, 0
-
-    def fail(self, message):
-        print(f"error: {self.group}: {message}")
-        self.errors += 1
-        self.failed = True
-
-    def check(self, condition, message):
-        if not condition:
-            self.fail(message)
-        return condition
-
-    def done(self, summary):
-        if self.errors == 0:
-            print(f"ok: {self.group}: {summary}")
-
-
-def as_list(value):
-    return value if isinstance(value, list) else [value]
-
-
-def show(value):
-    return json.dumps(value, sort_keys=True)
-
-
-def get_att(name, attribute):
-    return {"Fn::GetAtt": [name, attribute]}
-
-
-class Conditions:
-    """Evaluates the template's conditions and Fn::If for given parameter values."""
-
-    def __init__(self, template, parameters):
-        self.template = template
-        self.parameters = parameters
-
-    def value(self, node):
-        if isinstance(node, dict) and set(node) == {"Ref"}:
-            return self.parameters.get(node["Ref"], node)
-        return node
-
-    def holds(self, node):
-        if isinstance(node, str):
-            return self.holds(self.template.get("Conditions", {})[node])
-        (function, arguments), = node.items()
-        if function == "Fn::Equals":
-            return self.value(arguments[0]) == self.value(arguments[1])
-        if function == "Fn::Not":
-            return not self.holds(arguments[0])
-        if function == "Fn::And":
-            return all(self.holds(a) for a in arguments)
-        if function == "Fn::Or":
-            return any(self.holds(a) for a in arguments)
-        if function == "Condition":
-            return self.holds(arguments)
-        raise ValueError(f"unknown condition function {function}")
-
-    def resolve(self, node):
-        if isinstance(node, dict) and set(node) == {"Fn::If"}:
-            condition, if_true, if_false = node["Fn::If"]
-            return self.resolve(if_true if self.holds(condition) else if_false)
-        return node
-
-
 def normalize(resource):
     """A Fn::Sub of one variable, as SAM's policy templates write it, is that variable's value."""
     if isinstance(resource, dict) and set(resource) == {"Fn::Sub"} and isinstance(resource["Fn::Sub"], list):
@@ -258,27 +188,8 @@ def allows(role, action, resource):
     return False
 
 
-def load(path):
-    with open(path, encoding="utf-8") as file:
-        text = file.read()
-    template, matches = decode_str(text)
-    if template is None or matches:
-        for match in matches:
-            print(f"error: yaml: {match}")
-        sys.exit(1)
-    # Plain dicts and strings, as the translator expects.
-    return text, json.loads(json.dumps(template))
-
-
 def parameter_values(template, overrides=None):
-    values = {}
-    for name, definition in template.get("Parameters", {}).items():
-        if "Default" in definition:
-            values[name] = definition["Default"]
-        else:
-            values[name] = SAMPLE_PARAMETERS.get(name, "sample")
-    values.update(overrides or {})
-    return values
+    return shared_parameter_values(template, SAMPLE_PARAMETERS, overrides)
 
 
 class ManagedPolicies:
@@ -890,14 +801,12 @@ def check_mutants(template, template_path, repo_root):
         except (KeyError, IndexError, TypeError, AttributeError) as error:
             report.fail(f"cannot make the mutant with {name}: the template changed shape ({error!r})")
             continue
-        quiet = Report()
-        with contextlib.redirect_stdout(io.StringIO()):
-            try:
-                run_checks(quiet, json.dumps(mutant), mutant, template_path, repo_root)
-            except Exception as error:  # a crash is no refusal
-                quiet.failed = False
-                report.fail(f"the checks crash on the mutant with {name}: {error!r}")
-                continue
+        quiet = Report(quiet=True)
+        try:
+            run_checks(quiet, json.dumps(mutant), mutant, template_path, repo_root)
+        except Exception as error:  # a crash is no refusal
+            report.fail(f"the checks crash on the mutant with {name}: {error!r}")
+            continue
         report.check(quiet.failed, f"the checks pass a template with {name}")
     report.done(f"each of {len(MUTANTS)} templates with one mistake is refused")
     return report.failed

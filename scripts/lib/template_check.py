@@ -1,0 +1,118 @@
+"""What lambda/check_template.py and ecs/check_template.py share: the report they print, the
+template's loading, parameter values, and the evaluation of its conditions for given values."""
+
+import json
+import sys
+
+from cfnlint.decode import decode_str
+
+NO_VALUE = {"Ref": "AWS::NoValue"}
+
+
+class Report:
+    """One `ok:` line per group of checks that passed, an `error:` line per failure; quiet for
+    the mutant runs, which only ask whether anything failed and in which groups."""
+
+    def __init__(self, quiet=False):
+        self.quiet = quiet
+        self.failed = False
+        self.failed_groups = []
+        self.group = None
+        self.errors = 0
+
+    def start(self, group):
+        self.group, self.errors = group, 0
+
+    def fail(self, message):
+        if not self.quiet:
+            print(f"error: {self.group}: {message}")
+        if self.group not in self.failed_groups:
+            self.failed_groups.append(self.group)
+        self.errors += 1
+        self.failed = True
+
+    def check(self, condition, message):
+        if not condition:
+            self.fail(message)
+        return condition
+
+    def done(self, summary):
+        if self.errors == 0 and not self.quiet:
+            print(f"ok: {self.group}: {summary}")
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def show(value):
+    return json.dumps(value, sort_keys=True)
+
+
+def get_att(name, attribute):
+    return {"Fn::GetAtt": [name, attribute]}
+
+
+def load(path):
+    """The template's text, and the template as plain dicts and strings (as the SAM translator
+    expects); a YAML the cfn-lint loader refuses ends the script."""
+    with open(path, encoding="utf-8") as file:
+        text = file.read()
+    template, matches = decode_str(text)
+    if template is None or matches:
+        for match in matches:
+            print(f"error: yaml: {match}")
+        sys.exit(1)
+    return text, json.loads(json.dumps(template))
+
+
+def parameter_values(template, samples, overrides=None):
+    """Each parameter's default, else its value in `samples` (as a deployment would pass it)."""
+    values = {}
+    for name, definition in template.get("Parameters", {}).items():
+        values[name] = definition["Default"] if "Default" in definition else samples.get(name, "sample")
+    values.update(overrides or {})
+    return values
+
+
+class Conditions:
+    """Evaluates the template's conditions and rules for given parameter values; `resolve`
+    replaces each Fn::If by its chosen branch and drops each AWS::NoValue. Refs and Subs stay."""
+
+    def __init__(self, template, parameters):
+        self.template = template
+        self.parameters = parameters
+
+    def value(self, node):
+        if isinstance(node, dict) and set(node) == {"Ref"}:
+            return self.parameters.get(node["Ref"], node)
+        return node
+
+    def holds(self, node):
+        if isinstance(node, str):
+            return self.holds(self.template.get("Conditions", {})[node])
+        (function, arguments), = node.items()
+        if function == "Fn::Equals":
+            return self.value(arguments[0]) == self.value(arguments[1])
+        if function == "Fn::Not":
+            return not self.holds(arguments[0])
+        if function == "Fn::And":
+            return all(self.holds(a) for a in arguments)
+        if function == "Fn::Or":
+            return any(self.holds(a) for a in arguments)
+        if function == "Fn::Contains":
+            return self.value(arguments[1]) in [self.value(v) for v in arguments[0]]
+        if function == "Condition":
+            return self.holds(arguments)
+        raise ValueError(f"unknown condition function {function}")
+
+    def resolve(self, node):
+        if isinstance(node, dict) and set(node) == {"Fn::If"}:
+            condition, if_true, if_false = node["Fn::If"]
+            return self.resolve(if_true if self.holds(condition) else if_false)
+        if isinstance(node, dict):
+            resolved = {key: self.resolve(value) for key, value in node.items()}
+            return {key: value for key, value in resolved.items() if value != NO_VALUE}
+        if isinstance(node, list):
+            return [item for item in (self.resolve(value) for value in node) if item != NO_VALUE]
+        return node
