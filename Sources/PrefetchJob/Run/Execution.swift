@@ -7,8 +7,6 @@ struct Execution {
     var tomeCalls = 0
     var firstFailure: JobFailure?
     var stopReason: BatchScheduler.StopReason?
-    /// The time kept before the deadline, to name in the explanation when the deadline stopped batches.
-    var deadlineMargin: Duration = .zero
 
     var done: Int { committed + alreadyCommitted + failed }
 
@@ -35,7 +33,9 @@ struct Execution {
         }
     }
 
-    func explanation(remaining: Int) -> String {
+    /// Why batches stopped; `deadlineMargin`, the time the run kept before its deadline, is named
+    /// when the deadline stopped them.
+    func explanation(remaining: Int, deadlineMargin: Duration) -> String {
         let why: String =
             switch stopReason {
             case .deadline:

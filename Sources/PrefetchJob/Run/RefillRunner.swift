@@ -158,7 +158,6 @@ struct RefillRunner: Sendable {
             }
         }
         execution.stopReason = scheduler.stopReason
-        execution.deadlineMargin = configuration.deadlineMargin
         return execution
     }
 
@@ -169,7 +168,7 @@ struct RefillRunner: Sendable {
         let poolAfter = try await store.availableCount()
         var summary = RunSummary(
             finished: run, totals: totals, poolAfter: poolAfter, tomeCalls: execution.tomeCalls, expiredRemoved: expiredRemoved,
-            failureKind: execution.failureKind, explanation: execution.explanation(remaining: run.batchesPlanned - totals.batches)
+            failureKind: execution.failureKind, explanation: execution.explanation(remaining: run.batchesPlanned - totals.batches, deadlineMargin: configuration.deadlineMargin)
         )
         if let sizing { summary.describe(sizing, poolAfter: poolAfter) }
         let status = summary.runStatus
