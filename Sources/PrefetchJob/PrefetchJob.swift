@@ -1,12 +1,9 @@
 public import Logging
 import PoolDatabase
+import ProcessConfiguration
 public import PostgresNIO
 import Synchronization
 public import TOMEClient
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -155,9 +152,7 @@ public struct PrefetchJob: Sendable {
 
     /// Names this process in the lease, so on-call can tell who holds it.
     static func holderName(requestId: String) -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        let host = gethostname(&buffer, buffer.count) == 0 ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "unknown-host"
-        return "\(host)/pid-\(getpid())/\(requestId)"
+        "\(ProcessIdentity.host)/pid-\(ProcessIdentity.pid)/\(requestId)"
     }
 }
 

@@ -1,4 +1,5 @@
 import Metrics
+import ProcessConfiguration
 
 /// The audit trail (PCI DSS requirement 10: who, what, when, where from, outcome): one JSON line
 /// on its own stream (`"logger": "card-app.audit"`) for every card creation, card read,
