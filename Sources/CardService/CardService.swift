@@ -60,17 +60,13 @@ public enum CardService {
     ]
 
     /// One connection of its own to `settings`: nil when it connects, else the error naming why not.
-    private static func probe(logger: Logger) -> @Sendable (DatabaseConfiguration) -> @Sendable () async -> DatabaseError? {
-        { settings in
-            {
-                do {
-                    try await DatabaseProbe.check(settings, logger: logger)
-                    return nil
-                } catch let error as DatabaseError {
-                    return error
-                } catch {
-                    return DatabaseError(operation: "check readiness", underlying: error)
-                }
+    private static func probe(_ settings: DatabaseConfiguration, logger: Logger) -> @Sendable () async -> DatabaseError? {
+        {
+            do throws(DatabaseError) {
+                try await DatabaseProbe.check(settings, logger: logger)
+                return nil
+            } catch {
+                return error
             }
         }
     }
@@ -93,7 +89,7 @@ public enum CardService {
         let poolLevel = PoolLevelCache(database: database, refreshInterval: configuration.poolLevelRefresh, logger: logger)
         OperationsRoutes(
             database: database, registry: registry, poolLevel: poolLevel, readiness: ReadinessCache(maxAge: configuration.readinessMaxAge),
-            probe: configuration.databaseForProbe.map(Self.probe(logger: logger)),
+            probe: configuration.databaseForProbe.map { Self.probe($0, logger: logger) },
             metricsTokenHash: configuration.metricsToken.map(ClientSet.sha256), logger: logger
         ).add(to: router)
         let audit = AuditTrail(sink: configuration.auditSink, fingerprint: configuration.auditFingerprint)
