@@ -57,7 +57,7 @@ public struct PrefetchJob: Sendable {
             case .refill(let request):
                 logger[metadataKey: JobLogKey.trigger] = "\(request.trigger.rawValue)"
                 try await ensureReady(logger: logger)
-                let sizing = try await decideFromHistory(now: Self.now(), untilNextRefill: configuration.sizing.refillInterval, logger: logger)
+                let sizing = try await scheduledRefillSizing(now: Self.now(), logger: logger)
                 let runner = makeRunner(requestId: context.requestId, sizing: sizing, logger: logger, progress: context.progress)
                 return .refill(try await runner.run(request, deadline: context.deadline))
             case .topUp(let request):
@@ -111,8 +111,8 @@ public struct PrefetchJob: Sendable {
             throw ReadinessError("TOME namespace \(error.namespace) is not usable (\(role)): \(error.underlying)")
         }
         let largest = min(infos.internal.maxBatchSize, infos.external.maxBatchSize)
-        guard configuration.batchSize <= largest else {
-            throw ReadinessError("TOME_BATCH_SIZE is \(configuration.batchSize) but TOME accepts at most \(largest) per call")
+        guard configuration.sizing.batchSize <= largest else {
+            throw ReadinessError("TOME_BATCH_SIZE is \(configuration.sizing.batchSize) but TOME accepts at most \(largest) per call")
         }
         readiness.markReady()
     }
@@ -120,22 +120,23 @@ public struct PrefetchJob: Sendable {
     /// Between hourly refills: refills to the target only below the low watermark. Above it, two
     /// small statements and no TOME call; a retried firing whose run exists finishes or replays it.
     func topUp(_ request: RefillRequest, context: InvocationContext, logger: Logger) async throws -> RunSummary {
-        let current = try await currentSizing(now: Self.now(), key: request.idempotencyKey, logger: logger)
-        if !current.keyUsed && current.available >= current.decision.lowWatermark {
+        let current = try await topUpSizing(now: Self.now(), key: request.idempotencyKey, logger: logger)
+        let sizing = current.decision.sizing
+        if !current.keyUsed && !current.decision.refill {
             var summary = RunSummary(trigger: .topUp, status: .notNeeded)
             summary.idempotencyKey = request.idempotencyKey
             summary.dryRun = request.dryRun
             summary.poolBefore = current.available
             summary.poolAfter = current.available
-            summary.target = current.decision.target
-            summary.deficit = max(0, current.decision.target - current.available)
-            summary.describe(current.decision, poolAfter: current.available)
+            summary.target = sizing.target
+            summary.deficit = max(0, sizing.target - current.available)
+            summary.describe(sizing, poolAfter: current.available)
             summary.recordFallbacks(current.fallbacks)
             return summary
         }
-        logger.info("pool below its low watermark: topping up", metadata: ["available": "\(current.available)", "low_watermark": "\(current.decision.lowWatermark)"])
+        logger.info("pool below its low watermark: topping up", metadata: ["available": "\(current.available)", "low_watermark": "\(sizing.lowWatermark)"])
         try await ensureReady(logger: logger)
-        let runner = makeRunner(requestId: context.requestId, sizing: current.decision, logger: logger, progress: context.progress)
+        let runner = makeRunner(requestId: context.requestId, sizing: sizing, logger: logger, progress: context.progress)
         var summary = try await runner.run(request, deadline: context.deadline)
         summary.recordFallbacks(current.fallbacks)
         return summary
@@ -143,7 +144,7 @@ public struct PrefetchJob: Sendable {
 
     func makeRunner(requestId: String, sizing: SizingDecision, logger: Logger, progress: (@Sendable (RefillProgress) -> Void)?) -> RefillRunner {
         let store = RefillStore(client: database, logger: logger)
-        let executor = BatchExecutor(dual: dual, store: store, pairTimeToLive: configuration.pairTimeToLive, logger: logger)
+        let executor = BatchExecutor(dual: dual, store: store, pairTimeToLive: configuration.sizing.pairTimeToLive, logger: logger)
         return RefillRunner(
             configuration: configuration, sizing: sizing, store: store, executor: executor,
             holder: Self.holderName(requestId: requestId), logger: logger, progress: progress ?? { _ in }

@@ -42,14 +42,12 @@ struct SimulateCommand: ParsableCommand {
         var environment = ProcessEnvironment.all()
         if let policy { environment["POOL_SIZING"] = policy }
         if let target { environment["POOL_TARGET"] = String(target) }
-        let settings: ReplaySimulator.Settings
+        let sizing: SizingPolicy
         do {
-            settings = try ReplaySimulator.Settings(environment: environment)
+            sizing = try SizingPolicy(environment: environment)
         } catch {
             throw ValidationError("\(error)")
         }
-        var replay = settings
-        replay.topUps = !noTopUps
         let text: String
         do {
             text = try String(contentsOfFile: demand, encoding: .utf8)
@@ -64,11 +62,11 @@ struct SimulateCommand: ParsableCommand {
         }
         let report: ReplayReport
         do {
-            report = try ReplaySimulator(settings: replay).run(trace, peakHour: peakHour, outages: try outages())
+            report = try ReplaySimulator(policy: sizing, topUps: !noTopUps).run(trace, peakHour: peakHour, outages: try outages())
         } catch {
             throw ValidationError("\(error)")
         }
-        print(json ? report.json() : report.text(policy: settings.policy.settings.mode.rawValue))
+        print(json ? report.json() : report.text(policy: sizing.settings.mode.rawValue))
     }
 
     /// The `--outage` flags, each START,HOURS.

@@ -120,11 +120,11 @@ struct FailurePathTests {
         #expect(configuration.database.password == "p@ss")
         #expect(configuration.database.tls == .require)
         #expect(configuration.database.port == 5432)
-        #expect(configuration.poolTarget == 10_000)
-        #expect(configuration.batchSize == 500)
-        #expect(configuration.concurrency == 8)
+        #expect(configuration.sizing.fixedTarget == 10_000)
+        #expect(configuration.sizing.batchSize == 500)
+        #expect(configuration.sizing.concurrency == 8)
         #expect(configuration.namespaces.externalNamespace == "NS2")
-        #expect(configuration.pairTimeToLive == nil)
+        #expect(configuration.sizing.pairTimeToLive == nil)
         #expect(!"\(configuration.database)".contains("p@ss"))
     }
 

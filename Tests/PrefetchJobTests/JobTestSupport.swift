@@ -86,11 +86,11 @@ func withJob<Result: Sendable>(
             var configuration = PrefetchJob.Configuration(
                 database: databaseConfiguration,
                 tome: .init(baseURL: running.url, requestTimeout: requestTimeout, retry: retry),
-                poolTarget: target,
-                batchSize: batchSize,
-                concurrency: concurrency,
                 leaseTimeToLive: .seconds(6)
             )
+            configuration.sizing.fixedTarget = target
+            configuration.sizing.batchSize = batchSize
+            configuration.sizing.concurrency = concurrency
             // Refill mechanics are tested at a fixed target; the sizing tests choose the forecast.
             configuration.sizing.mode = .static
             tune(&configuration)

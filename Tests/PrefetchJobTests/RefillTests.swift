@@ -193,7 +193,7 @@ struct RefillTests {
     }
 
     @Test func expiredPairsDoNotCountAndArentHandedOut() async throws {
-        try await withJob(target: 300, tune: { $0.pairTimeToLive = .seconds(3_600) }) { harness in
+        try await withJob(target: 300, tune: { $0.sizing.pairTimeToLive = .seconds(3_600) }) { harness in
             _ = try await harness.refill()
             #expect(try await harness.count("SELECT count(*) FROM token_pool WHERE expires_at > now() + INTERVAL '59 minutes'") == 300)
             try await harness.database.query("UPDATE token_pool SET expires_at = now() - INTERVAL '1 minute' WHERE ns1_token IN (SELECT ns1_token FROM token_pool LIMIT 120)")
@@ -209,7 +209,7 @@ struct RefillTests {
     }
 
     @Test func theCapLimitsOneRunAndTheNextRunContinues() async throws {
-        try await withJob(target: 1_000, tune: { $0.maxPairsPerRun = 400 }) { harness in
+        try await withJob(target: 1_000, tune: { $0.sizing.maxPairsPerRun = 400 }) { harness in
             let first = try await harness.refill()
             #expect(first.deficit == 1_000)
             #expect(first.plannedPairs == 400)

@@ -18,13 +18,12 @@ struct ReplaySimulatorTests {
         """
 
     /// The static policy at `target`, with refills that land at once (their duration is 0).
-    static func staticSettings(target: Int, ttlHours: Int? = nil) -> ReplaySimulator.Settings {
-        var policy = SizingPolicy.Settings()
-        policy.mode = .static
-        policy.fixedTarget = target
-        var settings = ReplaySimulator.Settings(policy: SizingPolicy(settings: policy)) { _ in .zero }
+    static func staticPolicy(target: Int, ttlHours: Int? = nil) -> SizingPolicy {
+        var settings = SizingSettings()
+        settings.mode = .static
+        settings.fixedTarget = target
         settings.pairTimeToLive = ttlHours.map { .seconds($0 * 3_600) }
-        return settings
+        return SizingPolicy(settings: settings, requestTimeout: .zero)
     }
 
     static func time(_ text: String) -> Date {
@@ -34,7 +33,7 @@ struct ReplaySimulatorTests {
     @Test func theSmallTraceAddsUpByHand() throws {
         let trace = try DemandTrace(csv: Self.small)
         #expect(trace.step == 3_600 && trace.values == [10, 20, 40, 20, 10, 0])
-        let report = try ReplaySimulator(settings: Self.staticSettings(target: 100)).run(trace, peakHour: 40)
+        let report = try ReplaySimulator(policy: Self.staticPolicy(target: 100)).run(trace, peakHour: 40)
         #expect(abs(report.demand - 100) < 1e-9)
         #expect(report.fallbacks < 1e-9)
         // Each hour starts at 100 and drains by its demand: means 95, 90, 80, 90, 95, 100.
@@ -51,14 +50,14 @@ struct ReplaySimulatorTests {
     }
 
     @Test func scalingMakesTheBusiestClockHourThePeak() throws {
-        let report = try ReplaySimulator(settings: Self.staticSettings(target: 100_000)).run(DemandTrace(csv: Self.small), peakHour: 4_000)
+        let report = try ReplaySimulator(policy: Self.staticPolicy(target: 100_000)).run(DemandTrace(csv: Self.small), peakHour: 4_000)
         #expect(abs(report.demand - 10_000) < 1e-6)
     }
 
     @Test func anOutageFailsRefillsAndCountsTheCardsThatFoundThePoolEmpty() throws {
         // TOME is down 01:00-04:00 and the pool holds 50: it lasts into 02:00, then 20 + 20 cards find it empty.
         let outage = ReplaySimulator.Outage(start: Self.time("2026-01-05T01:00:00Z"), hours: 3)
-        let report = try ReplaySimulator(settings: Self.staticSettings(target: 50)).run(DemandTrace(csv: Self.small), peakHour: 40, outages: [outage])
+        let report = try ReplaySimulator(policy: Self.staticPolicy(target: 50)).run(DemandTrace(csv: Self.small), peakHour: 40, outages: [outage])
         #expect(abs(report.fallbacks - 40) < 1e-6)
         #expect(abs(report.fallbacksDuringOutages - 40) < 1e-6)
         #expect(report.fallbacksOutsideOutages < 1e-6)
@@ -71,7 +70,7 @@ struct ReplaySimulatorTests {
     }
 
     @Test func pairsExpireOldestFirstAfterTheirTimeToLive() throws {
-        let report = try ReplaySimulator(settings: Self.staticSettings(target: 100, ttlHours: 2)).run(DemandTrace(csv: Self.small), peakHour: 40)
+        let report = try ReplaySimulator(policy: Self.staticPolicy(target: 100, ttlHours: 2)).run(DemandTrace(csv: Self.small), peakHour: 40)
         // The first fill's 70 left at 02:00, 40 of 02:00's refill at 04:00, 30 of 03:00's at 05:00.
         #expect(abs(report.pairsExpired - 140) < 1e-6)
         #expect(report.pairsIssued == 340)
@@ -110,7 +109,7 @@ struct ReplaySimulatorTests {
 
     @Test func anOutageOutsideTheTraceOrATraceWithoutDemandIsAnError() throws {
         let trace = try DemandTrace(csv: Self.small)
-        let simulator = ReplaySimulator(settings: Self.staticSettings(target: 10))
+        let simulator = ReplaySimulator(policy: Self.staticPolicy(target: 10))
         #expect(throws: ReplayError.self) {
             try simulator.run(trace, peakHour: 10, outages: [.init(start: Self.time("2025-01-01T00:00:00Z"), hours: 2)])
         }
@@ -126,10 +125,10 @@ struct ReplaySimulatorTests {
     func theForecastPolicyMeetsItsTargetsOnTheSyntheticTraces(name: String) throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../demand/\(name).csv")
         let trace = try DemandTrace(csv: String(contentsOf: url, encoding: .utf8))
-        let settings = try ReplaySimulator.Settings(environment: [:])
+        let policy = try SizingPolicy(environment: [:])
         // An outage starting at the busiest time of a weekday in the trace's fifth week.
         let outageStart = Date(timeIntervalSince1970: Double(trace.start + 31 * 86_400 + 11 * 3_600))
-        let report = try ReplaySimulator(settings: settings).run(trace, peakHour: 40_000, outages: [.init(start: outageStart, hours: 4)])
+        let report = try ReplaySimulator(policy: policy).run(trace, peakHour: 40_000, outages: [.init(start: outageStart, hours: 4)])
         #expect(report.fallbacksOutsideOutages < 0.5, "\(name): \(report.json())")
         #expect(report.outageFallbackShare <= 0.02, "\(name): \(report.json())")
         #expect(report.inventoryRatioToOracle <= 1.5, "\(name): \(report.json())")

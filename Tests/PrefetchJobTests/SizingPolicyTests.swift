@@ -30,10 +30,15 @@ struct SizingPolicyTests {
         (index..<(index + Int((hours * 12).rounded(.up)))).reduce(0) { $0 + rate($1) }
     }
 
-    let policy = SizingPolicy(settings: Self.settings { $0.targetMax = 5_000_000 })
+    let policy = Self.policy(Self.settings { $0.targetMax = 5_000_000 })
 
-    static func settings(_ change: (inout SizingPolicy.Settings) -> Void) -> SizingPolicy.Settings {
-        var settings = SizingPolicy.Settings()
+    /// A full refill takes 5 minutes, as the figures below assume: 25 rounds of two 6 s calls.
+    static func policy(_ settings: SizingSettings) -> SizingPolicy {
+        SizingPolicy(settings: settings, requestTimeout: .seconds(6))
+    }
+
+    static func settings(_ change: (inout SizingSettings) -> Void) -> SizingSettings {
+        var settings = SizingSettings()
         change(&settings)
         return settings
     }
@@ -107,13 +112,13 @@ struct SizingPolicyTests {
 
     @Test func theClampsDecideWhenTheForecastIsOutsideThem() {
         let (history, now) = Self.history(days: 0.5) { _ in 10_000 }
-        let capped = SizingPolicy(settings: Self.settings { $0.targetMax = 50_000 }).decide(history: history, now: now, untilNextRefill: .seconds(3_600))
+        let capped = Self.policy(Self.settings { $0.targetMax = 50_000 }).decide(history: history, now: now, untilNextRefill: .seconds(3_600))
         #expect(capped.target == 50_000)
         #expect(capped.clamp == "max")
         #expect(capped.lowWatermark <= 50_000)
         #expect(capped.explanation.contains("POOL_TARGET_MAX"))
         let (quiet, quietNow) = Self.history(days: 0.5) { _ in 1 }
-        let floored = SizingPolicy(settings: Self.settings { $0.targetMin = 2_000 }).decide(history: quiet, now: quietNow, untilNextRefill: .seconds(3_600))
+        let floored = Self.policy(Self.settings { $0.targetMin = 2_000 }).decide(history: quiet, now: quietNow, untilNextRefill: .seconds(3_600))
         #expect(floored.target == 2_000)
         #expect(floored.clamp == "min")
     }
@@ -157,7 +162,7 @@ struct SizingPolicyTests {
     }
 
     @Test func theStaticPolicyIsTheFixedTargetWhateverTheDemand() {
-        let fixed = SizingPolicy(settings: Self.settings {
+        let fixed = Self.policy(Self.settings {
             $0.mode = .static
             $0.fixedTarget = 7_000
             $0.fixedLowWatermark = 1_000

@@ -11,7 +11,7 @@ struct TopUpTests {
     static let firing = "scheduler:arn:aws:scheduler:eu-west-1:123456789012:schedule/default/tome-prefetch-top-up@2026-11-29T10:05:00Z"
 
     @Test func aboveTheLowWatermarkATopUpWritesNothingAndCallsNoTOME() async throws {
-        try await withJob(target: 1_000, tune: { $0.poolLowWatermark = 400 }) { harness in
+        try await withJob(target: 1_000, tune: { $0.sizing.fixedLowWatermark = 400 }) { harness in
             _ = try await harness.refill()
             let runs = try await harness.runs
             let calls = harness.issueCalls
@@ -37,7 +37,7 @@ struct TopUpTests {
     /// The alarm reads fallbacks per 5-minute window, which each top-up reports: a fallback
     /// 20 minutes ago is in the hour's count but no longer in the window, so the alarm has cleared.
     @Test func aTopUpReportsTheFallbacksOfTheLastFiveMinutesApartFromTheHour() async throws {
-        try await withJob(target: 1_000, tune: { $0.poolLowWatermark = 400 }) { harness in
+        try await withJob(target: 1_000, tune: { $0.sizing.fixedLowWatermark = 400 }) { harness in
             _ = try await harness.refill()
             try await harness.database.query(
                 """
@@ -57,7 +57,7 @@ struct TopUpTests {
     }
 
     @Test func belowTheLowWatermarkATopUpRefillsOnceEvenWhenTheFiringIsRetried() async throws {
-        try await withJob(target: 1_000, tune: { $0.poolLowWatermark = 400 }) { harness in
+        try await withJob(target: 1_000, tune: { $0.sizing.fixedLowWatermark = 400 }) { harness in
             _ = try await harness.refill()
             // Cards took 700 pairs: 300 left, under the watermark.
             try await harness.database.query("DELETE FROM token_pool WHERE ns1_token IN (SELECT ns1_token FROM token_pool LIMIT 700)")

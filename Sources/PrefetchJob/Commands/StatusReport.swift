@@ -35,7 +35,7 @@ extension PrefetchJob {
         let pool = try await withDatabaseRetry(operation: "read pool statistics", retryConnectionErrors: true, logger: logger) {
             try await PoolStatisticsReader(client: database, logger: logger).statistics()
         }
-        let sizing = try await currentSizing(now: Self.now(), key: nil, logger: logger).decision
+        let sizing = try await topUpSizing(now: Self.now(), key: nil, logger: logger).decision.sizing
         let plan = RefillPlan(sizing: sizing, configuration: configuration, available: pool.available)
         return StatusReport(
             pool: pool,

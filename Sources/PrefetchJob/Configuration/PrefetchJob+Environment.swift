@@ -49,7 +49,7 @@ extension PrefetchJob.Configuration {
             reader.problem("\(name) may use only letters, digits, '_' and '-'")
         }
         if internalNamespace == externalNamespace { reader.problem("TOME_NS1 and TOME_NS2 must name different namespaces") }
-        let shape = RefillShape(reader: &reader)
+        let sizing = SizingSettings(reader: &reader)
         let metrics = PoolMetrics.Settings(
             namespace: reader.string("METRICS_NAMESPACE", default: "TomePool"),
             poolName: reader.string("POOL_NAME", default: "tome-pool")
@@ -77,15 +77,9 @@ extension PrefetchJob.Configuration {
         self.init(
             database: database,
             tome: tome,
-            namespaces: .init(internalNamespace: internalNamespace, externalNamespace: externalNamespace, maxBatchSize: shape.batchSize),
-            poolTarget: shape.poolTarget,
-            poolLowWatermark: shape.lowWatermark,
-            sizing: shape.sizing,
+            namespaces: .init(internalNamespace: internalNamespace, externalNamespace: externalNamespace, maxBatchSize: sizing.batchSize),
+            sizing: sizing,
             metrics: metrics,
-            maxPairsPerRun: shape.maxPairs,
-            batchSize: shape.batchSize,
-            concurrency: shape.concurrency,
-            pairTimeToLive: shape.pairTimeToLive,
             leaseTimeToLive: .seconds(leaseSeconds),
             deadlineMargin: marginMs.map { .milliseconds($0) }
         )

@@ -13,27 +13,6 @@ public import Foundation
 /// `token_assignment` (cards that found the pool empty during an outage were never created, so
 /// they are missing from it, as they would be).
 public struct ReplaySimulator: Sendable {
-    public struct Settings: Sendable {
-        public var policy: SizingPolicy
-        public var historyWindow: Duration = .seconds(28 * 86_400)
-        public var refillInterval: Duration = .seconds(3_600)
-        public var topUpInterval: Duration = .seconds(300)
-        /// Whether the 5-minute top-up runs; without it, hourly refills only (the job before top-ups).
-        public var topUps = true
-        /// The most pairs one run plans (`REFILL_MAX_PAIRS`).
-        public var maxPairsPerRun = 100_000
-        public var batchSize = 500
-        /// How long a refill of so many pairs takes.
-        public var refillDuration: @Sendable (Int) -> Duration
-        /// `POOL_PAIR_TTL_HOURS`; nil keeps pairs until used.
-        public var pairTimeToLive: Duration?
-
-        public init(policy: SizingPolicy, refillDuration: @escaping @Sendable (Int) -> Duration) {
-            self.policy = policy
-            self.refillDuration = refillDuration
-        }
-    }
-
     /// A TOME outage: every refill and fallback fails from `start` for `hours`.
     public struct Outage: Sendable, Equatable, Codable {
         public var start: Date
@@ -45,10 +24,14 @@ public struct ReplaySimulator: Sendable {
         }
     }
 
-    public var settings: Settings
+    /// The job's own sizing policy, with the settings it runs with (`SizingPolicy(environment:)`).
+    public var policy: SizingPolicy
+    /// Whether the 5-minute top-up runs; without it, hourly refills only (the job before top-ups).
+    public var topUps: Bool
 
-    public init(settings: Settings) {
-        self.settings = settings
+    public init(policy: SizingPolicy, topUps: Bool = true) {
+        self.policy = policy
+        self.topUps = topUps
     }
 
     /// Replays `trace` scaled so that its busiest clock hour is `peakHour` cards.
@@ -57,7 +40,7 @@ public struct ReplaySimulator: Sendable {
         let busiest = Self.busiestClockHour(relative, origin: origin)
         guard busiest > 0 else { throw ReplayError("the trace has no demand: every value is 0") }
         let scale = Double(peakHour) / busiest
-        var replay = Replay(settings: settings, origin: origin, demand: relative.map { $0 * scale })
+        var replay = Replay(policy: policy, topUps: topUps, origin: origin, demand: relative.map { $0 * scale })
         for outage in outages {
             let start = Int(outage.start.timeIntervalSince1970)
             guard start >= trace.start, start < trace.end else {
@@ -88,7 +71,9 @@ public struct ReplaySimulator: Sendable {
 
 /// The replay's state, minute by minute.
 private struct Replay {
-    let settings: ReplaySimulator.Settings
+    let policy: SizingPolicy
+    let topUps: Bool
+    var settings: SizingSettings { policy.settings }
     /// The first minute, in seconds since 1970 (a whole minute).
     let origin: Int
     /// Cards wanted in each minute.
@@ -114,8 +99,9 @@ private struct Replay {
     var recordedPrefix: [Double]
     var report = ReplayReport()
 
-    init(settings: ReplaySimulator.Settings, origin: Int, demand: [Double]) {
-        self.settings = settings
+    init(policy: SizingPolicy, topUps: Bool, origin: Int, demand: [Double]) {
+        self.policy = policy
+        self.topUps = topUps
         self.origin = origin
         self.demand = demand
         var prefix = [Double](repeating: 0, count: demand.count + 1)
@@ -153,7 +139,7 @@ private struct Replay {
                 // Filled above.
             } else if clock % hourMinutes == 0 {
                 refill(at: minute, scheduled: true)
-            } else if settings.topUps && clock % topUpMinutes == 0 {
+            } else if topUps && clock % topUpMinutes == 0 {
                 refill(at: minute, scheduled: false)
             }
             report.inventoryPeak = max(report.inventoryPeak, available)
@@ -161,7 +147,7 @@ private struct Replay {
             consume(at: minute)
             inventorySum += (before + available) / 2
             // The oracle refilled at the top of this hour to exactly the next hour plus the cover.
-            let coverMinutes = Int((settings.policy.settings.coverHours * 60).rounded())
+            let coverMinutes = Int((settings.coverHours * 60).rounded())
             let horizonEnd = min(demand.count, (clock / hourMinutes + 1) * hourMinutes - origin / 60 + coverMinutes)
             let held = demandPrefix[max(minute, horizonEnd)] - demandPrefix[minute]
             oracleSum += held - demand[minute] / 2
@@ -202,33 +188,26 @@ private struct Replay {
         available += Double(pairs)
     }
 
-    /// The hourly refill, or a top-up: decide, and start a refill unless the lease is taken,
-    /// TOME is down, or (a top-up) the pool is at or above its low watermark.
+    /// The hourly refill, or a top-up: decide as the job decides (`SizingPolicy.scheduledRefill`
+    /// and `topUp`), and start a refill unless the lease is taken, TOME is down, or (a top-up)
+    /// the pool is at or above its low watermark.
     private mutating func refill(at minute: Int, scheduled: Bool) {
         guard inFlight == nil else {
             report.leaseHeld += 1
             return
         }
         let now = Date(timeIntervalSince1970: Double(origin + minute * 60))
-        let policy = settings.policy
-        let interval = settings.refillInterval
         let decision: SizingDecision
         if scheduled {
-            decision = policy.decide(history: history(upTo: minute), now: now, untilNextRefill: interval)
+            decision = policy.scheduledRefill(history: history(upTo: minute), now: now)
         } else {
-            let clock = origin / 60 + minute
-            let untilNext = PrefetchJob.SizingSettings.untilNextRefill(every: interval, since: Double(clock % Int(interval.components.seconds / 60) * 60))
-            let since = latest.map { demandSince($0, minute: minute) } ?? 0
-            if let latest, !policy.needsHistory(latest, demandSince: since, now: now, maxAge: interval * 2) {
-                let recent = demandSince(latest, minute: minute, within: 15)
-                decision = policy.update(latest, demandSince: since, demandLastQuarterHour: recent, now: now, untilNextRefill: untilNext)
-            } else {
-                decision = policy.decide(history: history(upTo: minute), now: now, untilNextRefill: untilNext)
-            }
-            guard available < Double(decision.lowWatermark) else {
+            let observed = observation(at: minute, now: now)
+            let topUp = policy.topUp(observed) ?? policy.topUp(observed, history: history(upTo: minute))
+            guard topUp.refill else {
                 report.topUpsNotNeeded += 1
                 return
             }
+            decision = topUp.sizing
         }
         guard !outage[minute] else {
             report.refillsFailed += 1
@@ -236,11 +215,24 @@ private struct Replay {
         }
         if scheduled { report.refills += 1 } else { report.topUps += 1 }
         latest = decision
-        let planned = min(settings.maxPairsPerRun, max(0, decision.target - Int(available.rounded())))
+        let planned = RefillPlan(target: decision.target, available: Int(available.rounded()), cap: settings.maxPairsPerRun, batchSize: settings.batchSize)
+            .plannedPairs
         guard planned > 0 else { return }
-        let seconds = Double(settings.refillDuration(planned).components.seconds)
+        let seconds = Double(policy.refillDuration(pairs: planned).components.seconds)
         inFlight = (minute, minute + Int((seconds / 60).rounded(.up)), planned, 0)
         land(at: minute)
+    }
+
+    /// What a top-up at `minute` reads from the database, from the replay so far.
+    private func observation(at minute: Int, now: Date) -> PoolObservation {
+        let clock = origin / 60 + minute
+        let intervalMinutes = Int(settings.refillInterval.components.seconds / 60)
+        return PoolObservation(
+            now: now, earlier: latest,
+            demandSince: latest.map { demandSince($0, minute: minute) } ?? 0,
+            demandLastQuarterHour: latest.map { demandSince($0, minute: minute, within: 15) } ?? 0,
+            available: Int(available.rounded(.down)), sinceScheduledRefill: Double(clock % intervalMinutes * 60)
+        )
     }
 
     /// Cards take the oldest pairs first; the rest fall back to TOME, which fails during an outage
@@ -289,7 +281,7 @@ private struct Replay {
         let window = Int(settings.historyWindow.components.seconds / 300)
         let first = max(0, complete - window)
         let counts = Array(completeBuckets[first..<max(first, complete)])
-        return ConsumptionHistory(bucket: .seconds(300), start: Date(timeIntervalSince1970: Double((firstBucket + first) * 300)), counts: counts)
+        return ConsumptionHistory(bucket: ConsumptionHistory.sizingBucket, start: Date(timeIntervalSince1970: Double((firstBucket + first) * 300)), counts: counts)
     }
 
     /// Assignments recorded since `decision`'s forecast was made, or in the last `within` minutes of that.

@@ -28,7 +28,7 @@ struct RefillPlan: Sendable, Equatable {
     init(request: RefillRequest = RefillRequest(), sizing: SizingDecision, configuration: PrefetchJob.Configuration, available: Int, pending: Int = 0) {
         self.init(
             target: request.target ?? sizing.target, available: available, pending: pending,
-            cap: request.maxPairs ?? configuration.maxPairsPerRun, batchSize: configuration.batchSize
+            cap: request.maxPairs ?? configuration.sizing.maxPairsPerRun, batchSize: configuration.sizing.batchSize
         )
     }
 

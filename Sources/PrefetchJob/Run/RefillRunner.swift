@@ -138,7 +138,7 @@ struct RefillRunner: Sendable {
         var execution = Execution()
         guard !batches.isEmpty else { return execution }
         var scheduler = BatchScheduler(
-            batches: batches, concurrency: configuration.concurrency, deadline: deadline, margin: configuration.deadlineMargin
+            batches: batches, concurrency: configuration.sizing.concurrency, deadline: deadline, margin: configuration.deadlineMargin
         )
         let total = batches.count
         await withTaskGroup(of: BatchExecutor.Outcome.self) { group in

@@ -19,26 +19,6 @@ public struct SizingPolicy: Sendable, Equatable {
         case `static`
     }
 
-    /// The sizing settings, each with its documented default; set the ones that differ.
-    public struct Settings: Sendable, Equatable {
-        public var mode: Mode = .forecast
-        /// The TOME outage the pool must carry card creation through (`POOL_COVER_HOURS`). Default 4.
-        public var coverHours: Double = 4
-        /// How long a refill takes, as the TOME settings imply. Default 5 minutes.
-        public var refillDuration: Duration = .seconds(300)
-        /// How often a top-up looks at the pool: the low watermark covers the time to the next one. Default 5 minutes.
-        public var topUpInterval: Duration = .seconds(300)
-        /// The fewest and the most pairs to hold (`POOL_TARGET_MIN`, `POOL_TARGET_MAX`). Default 0 and 1,000,000.
-        public var targetMin = 0
-        public var targetMax = 1_000_000
-        /// The target with no history, and the static policy's target (`POOL_TARGET`). Default 10,000.
-        public var fixedTarget = 10_000
-        /// The static policy's low watermark (`POOL_LOW_WATERMARK`); nil is a quarter of `fixedTarget`.
-        public var fixedLowWatermark: Int?
-
-        public init() {}
-    }
-
     /// Which forecast the history allowed.
     public enum Method: String, Sendable, Codable {
         /// The same time in the last weeks, scaled to the last day's level: daily and weekly cycles and growth.
@@ -55,11 +35,22 @@ public struct SizingPolicy: Sendable, Equatable {
 
     public typealias Decision = SizingDecision
 
-    public var settings: Settings
+    public var settings: SizingSettings
+    /// TOME's per-call timeout (`TOME_REQUEST_TIMEOUT_MS`): a refill's duration is counted in it.
+    public var requestTimeout: Duration
 
-    public init(settings: Settings = Settings()) {
+    public init(settings: SizingSettings = SizingSettings(), requestTimeout: Duration = .seconds(5)) {
         self.settings = settings
+        self.requestTimeout = requestTimeout
     }
+
+    /// The longest a refill of `pairs` pairs takes with TOME's timeout.
+    public func refillDuration(pairs: Int) -> Duration {
+        settings.refillDuration(pairs: pairs, requestTimeout: requestTimeout)
+    }
+
+    /// The longest a full refill (`maxPairsPerRun`) takes: what the horizon and the cover allow for.
+    public var refillDuration: Duration { refillDuration(pairs: settings.maxPairsPerRun) }
 
     /// The target and low watermark at `now` from the whole history, with the next refill
     /// `untilNextRefill` away. What each refill decides, and stores for the top-ups after it.
@@ -119,14 +110,14 @@ public struct SizingPolicy: Sendable, Equatable {
 
     /// The time the low watermark covers: a top-up's wait, a refill's duration and the outage.
     private var coverDuration: Duration {
-        settings.topUpInterval + settings.refillDuration + .milliseconds(Int64(settings.coverHours * 3_600_000))
+        settings.topUpInterval + refillDuration + .milliseconds(Int64(settings.coverHours * 3_600_000))
     }
 
     private func sized(
         _ forecast: DemandForecast, method: Method, surge: Double, margin: Double, now: Date, untilNextRefill: Duration
     ) -> Decision {
         let from = max(0, now.timeIntervalSince(forecast.madeAt) / 3_600)
-        let horizon = seconds(untilNextRefill + settings.refillDuration) / 3_600 + settings.coverHours
+        let horizon = seconds(untilNextRefill + refillDuration) / 3_600 + settings.coverHours
         let demand = forecast.cards(fromHour: from, toHour: from + horizon, surge: surge)
         let beforeNextRefill = forecast.cards(fromHour: from, toHour: from + seconds(untilNextRefill) / 3_600, surge: surge)
         let cover = forecast.cards(fromHour: from, toHour: from + seconds(coverDuration) / 3_600, surge: surge)
@@ -146,7 +137,7 @@ public struct SizingPolicy: Sendable, Equatable {
         let watermark = method == .static ? settings.fixedLowWatermark ?? target.value / 4 : target.value / 4
         return Decision(
             target: target.value, lowWatermark: min(target.value, watermark), policy: settings.mode, method: method, decidedAt: now,
-            horizonHours: seconds(untilNextRefill + settings.refillDuration) / 3_600 + settings.coverHours,
+            horizonHours: seconds(untilNextRefill + refillDuration) / 3_600 + settings.coverHours,
             outageCoverHours: settings.coverHours, forecast: settings.fixedTarget, surgeFactor: 1, safetyMargin: 0,
             clamp: target.clamp, demandForecast: nil
         )
