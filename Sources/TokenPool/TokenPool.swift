@@ -27,17 +27,11 @@ public struct TokenPool: Sendable {
     /// transaction: the card row and the pair's consumption then commit or roll back together,
     /// so a crash or a rollback returns the pair, and no pair is ever handed out twice.
     ///
-    /// One round trip when the pool has pairs. When it is empty, a pair is minted in TOME
-    /// (NS1 issue, NS2 tokenize) and recorded the same way with source `tome`.
+    /// One round trip when the pool has pairs: the claim every path runs (`PairClaim`, see
+    /// `PoolSQL.claim`). When it is empty, a pair is minted in TOME (NS1 issue, NS2 tokenize)
+    /// and recorded the same way with source `tome`.
     public func reserve(cardId: String, on connection: PostgresConnection) async throws -> Reservation {
-        let startKey = Self.randomStartKey()
-        // Upward from the random key first; only when nothing is above it (rare) wrap around.
-        var pair = try await claim(cardId: cardId, startKey: startKey, upward: true, on: connection)
-        if pair == nil {
-            pair = try await claim(cardId: cardId, startKey: startKey, upward: false, on: connection)
-        }
-        if let pair {
-            Counter(label: "tome_pool.reservations", dimensions: [("source", "pool")]).increment()
+        if let pair = try await insertWithPooledPair(PairClaim(cardId: cardId), on: connection).first {
             return Reservation(pair: pair, source: .pool)
         }
         return try await mintFallback(cardId: cardId, on: connection)
@@ -90,17 +84,6 @@ public struct TokenPool: Sendable {
     /// Where a claim starts looking: uniform over the range `token_pool.claim_key` is drawn from.
     static func randomStartKey() -> Int64 {
         Int64.random(in: 0..<9_000_000_000_000_000_000)
-    }
-
-    private func claim(cardId: String, startKey: Int64, upward: Bool, on connection: PostgresConnection) async throws -> TokenPair? {
-        let rows =
-            upward
-            ? try await connection.execute(ClaimUpward(cardId: cardId, startKey: startKey), logger: logger)
-            : try await connection.execute(ClaimDownward(cardId: cardId, startKey: startKey), logger: logger)
-        for try await (ns1, ns2) in rows {
-            return TokenPair(ns1Token: ns1, ns2Token: ns2)
-        }
-        return nil
     }
 
     /// Approach 1 on the same terms: mints the pair in TOME (NS1 issue, NS2 tokenize) and records

@@ -11,7 +11,7 @@ struct PgbenchScript: AsyncParsableCommand {
     )
 
     enum Statement: String, ExpressibleByArgument, CaseIterable {
-        /// The reservation alone (`ClaimOnly`).
+        /// The reservation alone (`PairClaim`).
         case claim
         /// card-app's pooled card creation (`PooledCardInsert`), without an Idempotency-Key.
         case card
@@ -24,7 +24,7 @@ struct PgbenchScript: AsyncParsableCommand {
         // (NULL, as card-app binds them for a request without an Idempotency-Key).
         let sql =
             switch statement {
-            case .claim: ClaimOnly.statement
+            case .claim: PairClaim.statement
             case .card: PooledCardInsert.statement
             }
         let replacements = [

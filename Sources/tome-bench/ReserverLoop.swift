@@ -32,7 +32,7 @@ struct ReserverLoop: Sendable {
                 guard reservation.source == .pool else { throw ValidationError("the pool ran dry; fill it larger") }
                 pair = reservation.pair
             case .statement:
-                guard let claimed = try await pool.insertWithPooledPair(ClaimOnly(cardId: cardId), on: connection).first else {
+                guard let claimed = try await pool.insertWithPooledPair(PairClaim(cardId: cardId), on: connection).first else {
                     throw ValidationError("the pool ran dry; fill it larger")
                 }
                 pair = claimed
