@@ -15,7 +15,7 @@ struct SimulatorResponder: HTTPResponder {
 
     let vault: TokenVault
     let faults: FaultInjector
-    let configuration: TOMESimulator.Configuration
+    let configuration: SimulatedTOME.Configuration
 
     /// Bodies above this are refused with 413; a full batch of long values fits well below it.
     static let maxBodyBytes = 4 << 20

@@ -2,7 +2,7 @@ public import PostgresNIO
 public import TOMEClient
 
 /// The claim with no row of the caller's: the pair moves to the assignments and is answered.
-/// What `TokenPool.reserve(cardId:on:)` runs inside the caller's transaction, and the benchmark's
+/// What `PoolReserver.reserve(cardId:on:)` runs inside the caller's transaction, and the benchmark's
 /// one-statement reservation; the same statement as every other claim (`PoolSQL.claim`).
 public struct PairClaim: PooledInsert {
     public static let insertSQL = "SELECT ns1_token, ns2_token FROM pooled_pair"

@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// It fits a row made of the pair and of values known before the statement runs (the card id,
 /// the request's fields). A service that must read or write more in the card's transaction
-/// calls `TokenPool.reserve(cardId:on:)` inside a transaction of its own instead.
+/// calls `PoolReserver.reserve(cardId:on:)` inside a transaction of its own instead.
 ///
 /// The rules the statement relies on:
 /// - `insertSQL` writes exactly one row per claimed pair. A row that cannot be written must
@@ -49,7 +49,7 @@ extension PooledInsert {
     }
 }
 
-/// The claim and the service's row as one prepared statement: parsed once per connection.
+/// The claim (`PoolSQL.claim`) and the service's row as one prepared statement: parsed once per connection.
 struct PooledInsertStatement<Insert: PooledInsert>: PostgresPreparedStatement {
     typealias Row = Insert.Row
 
@@ -62,7 +62,7 @@ struct PooledInsertStatement<Insert: PooledInsert>: PostgresPreparedStatement {
     private static var text: (name: String, sql: String) {
         statementTexts.withLock { texts in
             if let text = texts[ObjectIdentifier(Insert.self)] { return text }
-            let text = (name: String(reflecting: Self.self), sql: Insert.statement)
+            let text = (name: String(reflecting: Self.self), sql: PoolSQL.claim(into: Insert.insertSQL, skipWhen: Insert.skipClaimWhen))
             texts[ObjectIdentifier(Insert.self)] = text
             return text
         }

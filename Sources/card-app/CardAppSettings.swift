@@ -19,7 +19,7 @@ struct CardAppSettings {
     var tome: HTTPTOMEClient.Configuration
     var namespaces: DualNamespaceClient.Configuration
     var clients: Clients
-    var tokenSource: CardService.Configuration.TokenSource
+    var tokenSource: CardApplication.Configuration.TokenSource
     /// `CARD_APP_AUDIT_KEY`: the secret of the audit trail's fingerprints; nil, a key per process.
     var auditKey: [UInt8]?
     /// `CARD_APP_TRUSTED_PROXIES`: whose `X-Forwarded-For` names the client.
@@ -89,7 +89,7 @@ struct CardAppSettings {
         if let metricsToken, metricsToken.utf8.count < 16 { reader.problem("CARD_APP_METRICS_TOKEN must be at least 16 characters") }
         let maxConnections = reader.integer("DATABASE_MAX_CONNECTIONS", default: 20, in: 1...500)
         let sourceName = reader.string("CARD_TOKEN_SOURCE", default: "pool")
-        let tokenSource = CardService.Configuration.TokenSource(rawValue: sourceName)
+        let tokenSource = CardApplication.Configuration.TokenSource(rawValue: sourceName)
         if tokenSource == nil { reader.problem("CARD_TOKEN_SOURCE must be pool or direct") }
         let internalNamespace = reader.string("TOME_NS1", default: "NS1")
         let externalNamespace = reader.string("TOME_NS2", default: "NS2")

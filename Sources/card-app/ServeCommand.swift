@@ -50,8 +50,8 @@ struct ServeCommand: AsyncParsableCommand {
         try await DatabaseProbe.check(settings.database, logger: logger)
         let database = PostgresClient(configuration: try settings.database.makeClientConfiguration(), backgroundLogger: logger)
         let tome = try HTTPTOMEClient(configuration: settings.tome, logger: logger)
-        let pool = TokenPool(database: database, dual: DualNamespaceClient(tome: tome, configuration: settings.namespaces, logger: logger), logger: logger)
-        var service = CardService.Configuration(clients: clients, tokenSource: settings.tokenSource)
+        let pool = PoolReserver(database: database, dual: DualNamespaceClient(tome: tome, configuration: settings.namespaces, logger: logger), logger: logger)
+        var service = CardApplication.Configuration(clients: clients, tokenSource: settings.tokenSource)
         // One JSON line per request at info level, like the rest of the log.
         service.accessLog = settings.logLevel <= .info ? FileDescriptorSink.standardError : nil
         service.trustedProxies = settings.trustedProxies
@@ -66,7 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
         } else {
             logger.warning("CARD_APP_AUDIT_KEY is not set: the audit trail's fingerprints use a key of this process only, so records about one reference match only within it")
         }
-        let router = CardService.makeRouter(configuration: service, database: database, pool: pool, registry: registry, logger: logger)
+        let router = CardApplication.makeRouter(configuration: service, database: database, pool: pool, registry: registry, logger: logger)
         let host = host
         let app = Application(
             router: router,

@@ -17,7 +17,7 @@ struct BenchCommand: AsyncParsableCommand {
     )
 }
 
-/// Reservations through the `TokenPool` library, `clients` loops at once for `seconds`, in one of
+/// Reservations through the `PoolReserver` library, `clients` loops at once for `seconds`, in one of
 /// two shapes pgbench replays: `transaction` (BEGIN, `reserve(cardId:on:)`, COMMIT, for callers
 /// that compose their own transaction) or `statement` (`insertWithPooledPair`, one round trip).
 struct ReserveBench: AsyncParsableCommand {
@@ -46,7 +46,7 @@ struct ReserveBench: AsyncParsableCommand {
         let result = try await PostgresClient.withClient(database, logger: logger) { client in
             // TOME is never reached: the pool is filled before, and a fallback would fail loudly.
             try await HTTPTOMEClient.withClient(configuration: .init(baseURL: "http://127.0.0.1:1", retry: .none)) { tome in
-                let pool = TokenPool(database: client, dual: DualNamespaceClient(tome: tome), logger: logger)
+                let pool = PoolReserver(database: client, dual: DualNamespaceClient(tome: tome), logger: logger)
                 return try await Self.measure(
                     pool: pool, client: client, shape: shape, clients: clients, warmup: warmup, measured: measured, record: record,
                     logger: logger
@@ -57,7 +57,7 @@ struct ReserveBench: AsyncParsableCommand {
     }
 
     static func measure(
-        pool: TokenPool, client: PostgresClient, shape: Shape, clients: Int, warmup: Duration, measured: Duration,
+        pool: PoolReserver, client: PostgresClient, shape: Shape, clients: Int, warmup: Duration, measured: Duration,
         record: ReservationRecord?, logger: Logger
     ) async throws -> String {
         let start = ContinuousClock.now

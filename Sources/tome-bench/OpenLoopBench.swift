@@ -45,7 +45,7 @@ struct OpenLoopBench: AsyncParsableCommand {
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: inFlight)
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         let schedule = Schedule(rate: rate, warmup: warmup, measured: seconds)
-        let outcome: Outcome
+        let outcome: LatencyTally
         do {
             outcome = try await Self.drive(client: client, request: request, schedule: schedule, inFlight: inFlight)
         } catch {
@@ -57,11 +57,11 @@ struct OpenLoopBench: AsyncParsableCommand {
     }
 
     /// Starts request `i` at `start + i / rate`; never more than `inFlight` at once.
-    static func drive(client: HTTPClient, request: HTTPClientRequest, schedule: Schedule, inFlight: Int) async throws -> Outcome {
+    static func drive(client: HTTPClient, request: HTTPClientRequest, schedule: Schedule, inFlight: Int) async throws -> LatencyTally {
         // A moment to set up before the first request is due, so it is not late already.
         let start = ContinuousClock.now + .milliseconds(50)
         return await withTaskGroup(of: Answer.self) { group in
-            var outcome = Outcome()
+            var outcome = LatencyTally()
             var running = 0
             for index in 0..<schedule.requests {
                 let intended = start + schedule.offset(of: index)
@@ -121,7 +121,7 @@ struct Answer: Sendable {
 }
 
 /// The measured answers' latencies, failures, and how fast they came.
-struct Outcome {
+struct LatencyTally {
     var latencies: [Duration] = []
     var failures = 0
     var lastFinished = Duration.zero

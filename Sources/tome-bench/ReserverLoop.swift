@@ -7,7 +7,7 @@ import TokenPool
 /// One reserver: reserves pairs on its own connection until `end`, timing those that start
 /// after `measureFrom`.
 struct ReserverLoop: Sendable {
-    let pool: TokenPool
+    let pool: PoolReserver
     let shape: ReserveBench.Shape
     let worker: Int
     let measureFrom: ContinuousClock.Instant

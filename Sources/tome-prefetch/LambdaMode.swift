@@ -22,11 +22,11 @@ enum LambdaMode {
         }
         let loader: SecretLoader
         var secrets: ResolvedSecrets
-        var configuration: PrefetchJob.Configuration
+        var configuration: RefillJob.Configuration
         do {
             loader = try SecretLoader(environment: environment)
             secrets = try await loader.load()
-            configuration = try PrefetchJob.Configuration(environment: environment, secrets: secrets)
+            configuration = try RefillJob.Configuration(environment: environment, secrets: secrets)
         } catch let error as SecretError {
             try await failInit(endpoint: endpoint, errorType: "Runtime.SecretUnavailable", error: error, logger: logger)
         } catch {
@@ -39,7 +39,7 @@ enum LambdaMode {
             let rotation = Mutex<(secret: SecretLoader.Secret, secrets: ResolvedSecrets)?>(nil)
             let current = (configuration, secrets)
             do {
-                try await PrefetchJob.withJob(configuration: configuration, logger: logger) { job in
+                try await RefillJob.withJob(configuration: configuration, logger: logger) { job in
                     try await LambdaRuntime.run(
                         endpoint: endpoint, logger: logger, stopAfterInvocation: { rotation.withLock { $0 != nil } }
                     ) { invocation, context in
@@ -53,7 +53,7 @@ enum LambdaMode {
                             return answer(result, job: job)
                         }
                         rotation.withLock { $0 = (refused, rotated.secrets) }
-                        let retried = try? await PrefetchJob.withJob(configuration: rotated.configuration, logger: logger) { job in
+                        let retried = try? await RefillJob.withJob(configuration: rotated.configuration, logger: logger) { job in
                             answer(await job.handle(eventBytes: invocation.event, context: invocationContext), job: job)
                         }
                         return retried ?? answer(result, job: job)
@@ -73,7 +73,7 @@ enum LambdaMode {
             served = true
             guard let rotated = rotation.withLock({ $0 }) else { return }
             secrets = rotated.secrets
-            configuration = try PrefetchJob.Configuration(environment: environment, secrets: secrets)
+            configuration = try RefillJob.Configuration(environment: environment, secrets: secrets)
             logger.notice("serving with \(rotated.secret) read again after a rotation")
         }
     }
@@ -82,7 +82,7 @@ enum LambdaMode {
     /// extension. The pool retries a refused login as it would a refused connection, so a database
     /// failure is checked with one connection of its own, which names the cause at once.
     private static func refusedSecret(
-        _ result: JobResult, loader: SecretLoader, configuration: PrefetchJob.Configuration, logger: Logger
+        _ result: JobResult, loader: SecretLoader, configuration: RefillJob.Configuration, logger: Logger
     ) async -> SecretLoader.Secret? {
         let kind: JobFailure.Kind
         switch result {
@@ -114,7 +114,7 @@ enum LambdaMode {
     /// not changed, or no longer makes a valid configuration.
     private static func reread(
         _ secret: SecretLoader.Secret, _ loader: SecretLoader, current: ResolvedSecrets, environment: [String: String], logger: Logger
-    ) async -> (secrets: ResolvedSecrets, configuration: PrefetchJob.Configuration)? {
+    ) async -> (secrets: ResolvedSecrets, configuration: RefillJob.Configuration)? {
         let refusal = secret == .database ? "the database refused the password" : "TOME refused our token"
         do {
             guard let updated = try await loader.reload(secret, current: current) else {
@@ -123,7 +123,7 @@ enum LambdaMode {
                 )
                 return nil
             }
-            let configuration = try PrefetchJob.Configuration(environment: environment, secrets: updated)
+            let configuration = try RefillJob.Configuration(environment: environment, secrets: updated)
             logger.notice("\(refusal); \(secret) has changed, reconnecting with it")
             return (updated, configuration)
         } catch {
@@ -141,7 +141,7 @@ enum LambdaMode {
 
     /// The answer to Lambda, after writing the run's JSON line to standard output: with the pool's
     /// metrics in the Embedded Metric Format, it is what CloudWatch turns into metrics and alarms.
-    private static func answer(_ result: JobResult, job: PrefetchJob) -> LambdaOutcome {
+    private static func answer(_ result: JobResult, job: RefillJob) -> LambdaOutcome {
         let line = job.line(for: result)
         print(line)
         fflush(nil)

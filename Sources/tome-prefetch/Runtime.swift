@@ -10,7 +10,7 @@ import Glibc
 
 /// The configuration and logger every subcommand starts from.
 struct Runtime: Sendable {
-    let configuration: PrefetchJob.Configuration
+    let configuration: RefillJob.Configuration
     let logger: Logger
     let processId = Int(getpid())
 
@@ -30,7 +30,7 @@ struct Runtime: Sendable {
             let format = reader.logFormat("LOG_FORMAT")
             try reader.finish()
             let secrets = try await SecretLoader(environment: environment).load()
-            let configuration = try PrefetchJob.Configuration(environment: environment, secrets: secrets)
+            let configuration = try RefillJob.Configuration(environment: environment, secrets: secrets)
             return Runtime(configuration: configuration, logger: format.logger(label: "tome-prefetch", level: level))
         } catch {
             ProcessEnvironment.writeToStandardError("tome-prefetch: \(error)\n")
@@ -38,8 +38,8 @@ struct Runtime: Sendable {
         }
     }
 
-    func withJob<Result: Sendable>(_ body: (PrefetchJob) async throws -> Result) async throws -> Result {
-        try await PrefetchJob.withJob(configuration: configuration, logger: logger, body)
+    func withJob<Result: Sendable>(_ body: (RefillJob) async throws -> Result) async throws -> Result {
+        try await RefillJob.withJob(configuration: configuration, logger: logger, body)
     }
 }
 

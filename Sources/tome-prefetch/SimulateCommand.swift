@@ -8,12 +8,12 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// `tome-prefetch simulate`: replays a demand trace against the production sizing code, in
+/// `tome-prefetch simulate`: simulates a demand trace against the production sizing code, in
 /// virtual time, and reports fallbacks and inventory against an oracle. Needs no database or TOME.
 struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
-        abstract: "Replay a demand trace against the pool's sizing: fallbacks, inventory, and the oracle's inventory.",
+        abstract: "Simulate a demand trace against the pool's sizing: fallbacks, inventory, and the oracle's inventory.",
         discussion: """
             The trace is a CSV with the header timestamp,value (UTC, one fixed step from 1 minute to 1 hour);
             values are relative demand, scaled so that the busiest clock hour is --peak-hour cards. The job's
@@ -60,9 +60,9 @@ struct SimulateCommand: ParsableCommand {
         } catch {
             throw ValidationError("\(demand): \(error)")
         }
-        let report: ReplayReport
+        let report: SimulationReport
         do {
-            report = try ReplaySimulator(policy: sizing, topUps: !noTopUps).run(trace, peakHour: peakHour, outages: try outages())
+            report = try DemandSimulator(policy: sizing, topUps: !noTopUps).run(trace, peakHour: peakHour, outages: try outages())
         } catch {
             throw ValidationError("\(error)")
         }
@@ -70,13 +70,13 @@ struct SimulateCommand: ParsableCommand {
     }
 
     /// The `--outage` flags, each START,HOURS.
-    private func outages() throws -> [ReplaySimulator.Outage] {
+    private func outages() throws -> [DemandSimulator.Outage] {
         try outage.map { flag in
             let parts = flag.split(separator: ",", omittingEmptySubsequences: false)
             guard parts.count == 2, let start = DemandTrace.parseTime(String(parts[0])), let hours = Double(parts[1]), hours > 0, hours <= 168 else {
                 throw ValidationError("--outage must be START,HOURS with START an ISO 8601 UTC time and 0 < HOURS <= 168, got \"\(flag)\"")
             }
-            return ReplaySimulator.Outage(start: Date(timeIntervalSince1970: Double(start)), hours: hours)
+            return DemandSimulator.Outage(start: Date(timeIntervalSince1970: Double(start)), hours: hours)
         }
     }
 }

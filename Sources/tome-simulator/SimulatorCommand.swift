@@ -49,7 +49,7 @@ struct SimulatorCommand: AsyncParsableCommand {
         let configuration = try makeConfiguration()
         var logger = Logger(label: "tome.simulator", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let simulator = try TOMESimulator(configuration: configuration, logger: logger) { url in
+        let simulator = try SimulatedTOME(configuration: configuration, logger: logger) { url in
             // Scripts read the URL from the first line, so it goes out at once.
             print(url)
             fflush(nil)
@@ -60,7 +60,7 @@ struct SimulatorCommand: AsyncParsableCommand {
         try await group.run()
     }
 
-    private func makeConfiguration() throws -> TOMESimulator.Configuration {
+    private func makeConfiguration() throws -> SimulatedTOME.Configuration {
         var faults = FaultSettings()
         faults.latencyMs = latencyMs
         faults.jitterMs = jitterMs
@@ -81,14 +81,14 @@ struct SimulatorCommand: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
-        var tls: TOMESimulator.TLSFiles?
+        var tls: SimulatedTOME.TLSFiles?
         switch (tlsCert, tlsKey) {
         case (let cert?, let key?): tls = .init(certificateFile: cert, privateKeyFile: key, clientCAFile: tlsClientCa)
         case (nil, nil) where tlsClientCa == nil: tls = nil
         default: throw ValidationError("--tls-cert and --tls-key go together; --tls-client-ca needs both")
         }
         let token = authToken ?? ProcessEnvironment.value("TOME_SIMULATOR_AUTH_TOKEN")
-        let configuration = TOMESimulator.Configuration(
+        let configuration = SimulatedTOME.Configuration(
             host: host,
             port: port,
             namespaces: namespaces.isEmpty ? ["NS1", "NS2"] : namespaces,

@@ -120,7 +120,7 @@ struct AuditAndAccessLogTests {
 
     @Test func aWrongMethodOnAKnownPathIs405WithAllow() async throws {
         try await withCardApp { app in
-            for (path, methods) in CardService.routes {
+            for (path, methods) in CardApplication.routes {
                 let uri = path.replacingOccurrences(of: "{cardId}", with: "card_1")
                 let response = try await app.send(.delete, uri)
                 #expect(response.status == .methodNotAllowed, "DELETE \(uri)")
@@ -133,7 +133,7 @@ struct AuditAndAccessLogTests {
     }
 
     @Test func theRouteTableIsTheRoutersOwn() async throws {
-        let table = Set(CardService.routes.flatMap { route in route.methods.map { "\($0.rawValue) \(route.path)" } })
+        let table = Set(CardApplication.routes.flatMap { route in route.methods.map { "\($0.rawValue) \(route.path)" } })
         #expect(try await servedRoutes() == table)
     }
 

@@ -89,7 +89,7 @@ struct CardAppHarness: Sendable {
 }
 
 func withCardApp<Result: Sendable>(
-    tokenSource: CardService.Configuration.TokenSource = .pool,
+    tokenSource: CardApplication.Configuration.TokenSource = .pool,
     clients: ClientRegistry = ClientRegistry(token: testToken, logger: TestDatabase.quietLogger),
     trustedProxies: TrustedProxies = .none,
     detokenizeFromTOME: Bool = true,
@@ -99,19 +99,19 @@ func withCardApp<Result: Sendable>(
 ) async throws -> Result {
     _ = testRegistry
     return try await TestDatabase.withIsolatedSchema { _, database in
-        try await TOMESimulator.withRunning { running in
+        try await SimulatedTOME.withRunning { running in
             try await HTTPTOMEClient.withClient(configuration: .init(baseURL: running.url)) { tome in
                 let dual = DualNamespaceClient(tome: tome)
-                let pool = TokenPool(database: database, dual: dual)
+                let pool = PoolReserver(database: database, dual: dual)
                 let audit = CapturedLines()
                 let accessLog = CapturedLines()
-                var configuration = CardService.Configuration(clients: clients, tokenSource: tokenSource)
+                var configuration = CardApplication.Configuration(clients: clients, tokenSource: tokenSource)
                 configuration.auditSink = audit
                 configuration.accessLog = accessLog
                 configuration.trustedProxies = trustedProxies
                 configuration.detokenizeFromTOME = detokenizeFromTOME
                 configuration.metricsToken = metricsToken
-                let router = CardService.makeRouter(
+                let router = CardApplication.makeRouter(
                     configuration: configuration, database: database, pool: pool, registry: testRegistry, logger: TestDatabase.quietLogger
                 )
                 let app = Application(
@@ -167,9 +167,9 @@ func servedRoutes() async throws -> Set<String> {
         configuration: try TestDatabase.baseConfiguration().makeClientConfiguration(), backgroundLogger: TestDatabase.quietLogger
     )
     return try await HTTPTOMEClient.withClient(configuration: .init(baseURL: "http://127.0.0.1:1")) { tome in
-        let router = CardService.makeRouter(
+        let router = CardApplication.makeRouter(
             configuration: .init(clients: ClientRegistry(token: testToken, logger: TestDatabase.quietLogger)), database: database,
-            pool: TokenPool(database: database, dual: DualNamespaceClient(tome: tome)), registry: testRegistry,
+            pool: PoolReserver(database: database, dual: DualNamespaceClient(tome: tome)), registry: testRegistry,
             logger: TestDatabase.quietLogger
         )
         return Set(router.routes.map { route in

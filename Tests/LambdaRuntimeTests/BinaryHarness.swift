@@ -182,14 +182,14 @@ struct HarnessFailure: Error, CustomStringConvertible {
 }
 
 func withLambdaHarness<Result: Sendable>(
-    simulator: TOMESimulator.Configuration = .init(),
+    simulator: SimulatedTOME.Configuration = .init(),
     _ body: @Sendable (LambdaHarness) async throws -> Result
 ) async throws -> Result {
     try await TestDatabase.withIsolatedSchema { configuration, database in
         let schema = configuration.startupParameters.first { $0.0 == "search_path" }?.1 ?? "public"
         let url = "postgres://\(configuration.username):\(configuration.password ?? "")@\(configuration.host):\(configuration.port)/\(configuration.database)"
             + "?sslmode=\(configuration.tls.rawValue)&options=-c%20search_path%3D\(schema)"
-        return try await TOMESimulator.withRunning(configuration: simulator) { running in
+        return try await SimulatedTOME.withRunning(configuration: simulator) { running in
             let emulator = RuntimeAPIEmulator()
             return try await emulator.withServer { endpoint in
                 let harness = LambdaHarness(emulator: emulator, endpoint: endpoint, database: database, databaseURL: url, simulator: running)

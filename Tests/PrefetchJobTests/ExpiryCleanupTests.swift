@@ -26,7 +26,7 @@ struct ExpiryCleanupTests {
             #expect(before.pool.expired == 100_000)
 
             try await HTTPTOMEClient.withClient(configuration: harness.configuration.tome) { tome in
-            let pool = TokenPool(database: harness.database, dual: DualNamespaceClient(tome: tome, logger: quietLogger), logger: quietLogger)
+            let pool = PoolReserver(database: harness.database, dual: DualNamespaceClient(tome: tome, logger: quietLogger), logger: quietLogger)
             let reservers = ReserverPids()
             let tally = Tally()
             let (summary, reserved, lockWaits) = try await withThrowingTaskGroup(of: Void.self) { group in

@@ -77,11 +77,11 @@ struct FailurePathTests {
     @Test func anUnreachableDatabaseFailsClearlyWithoutHanging() async throws {
         // Nothing listens on port 1: the connection is refused at once.
         let database = DatabaseConfiguration(port: 1, username: "nobody", password: "secret-password", database: "none", tls: .disable, connectTimeout: .seconds(1))
-        try await TOMESimulator.withRunning { running in
-            let configuration = PrefetchJob.Configuration(database: database, tome: .init(baseURL: running.url))
+        try await SimulatedTOME.withRunning { running in
+            let configuration = RefillJob.Configuration(database: database, tome: .init(baseURL: running.url))
             let started = ContinuousClock.now
             let error = await #expect(throws: DatabaseError.self) {
-                try await PrefetchJob.withJob(configuration: configuration, logger: quietLogger) { job in
+                try await RefillJob.withJob(configuration: configuration, logger: quietLogger) { job in
                     await job.handle(.status, context: InvocationContext(requestId: "x"))
                 }
             }
@@ -104,7 +104,7 @@ struct FailurePathTests {
             "TOME_NS1": "NS1",
             "TOME_NS2": "NS1",
         ]
-        let error = #expect(throws: ConfigurationError.self) { try PrefetchJob.Configuration(environment: environment) }
+        let error = #expect(throws: ConfigurationError.self) { try RefillJob.Configuration(environment: environment) }
         let text = error?.description ?? ""
         for name in ["DATABASE_URL", "TOME_URL", "POOL_TARGET", "TOME_CONCURRENCY", "TOME_NS2"] {
             #expect(text.contains(name), "\(name) is not named in: \(text)")
@@ -114,7 +114,7 @@ struct FailurePathTests {
     }
 
     @Test func environmentConfigurationDefaults() throws {
-        let configuration = try PrefetchJob.Configuration(environment: [
+        let configuration = try RefillJob.Configuration(environment: [
             "DATABASE_URL": "postgres://app:p%40ss@db.internal/cards?sslmode=require", "TOME_URL": "https://tome.internal",
         ])
         #expect(configuration.database.password == "p@ss")
@@ -133,13 +133,13 @@ struct FailurePathTests {
     @Test func theDeadlineMarginIsTheLongestBatchTheTOMESettingsAllow() throws {
         let base = ["DATABASE_URL": "postgres://app:pw@localhost/cards", "TOME_URL": "http://localhost:1"]
         // 4 attempts of 5 s and three waits of up to 10 s (Retry-After's cap) per call.
-        #expect(try PrefetchJob.Configuration(environment: base).deadlineMargin == .seconds(105))
+        #expect(try RefillJob.Configuration(environment: base).deadlineMargin == .seconds(105))
         let quick = base.merging(["TOME_REQUEST_TIMEOUT_MS": "1000", "TOME_MAX_ATTEMPTS": "2"]) { $1 }
-        #expect(try PrefetchJob.Configuration(environment: quick).deadlineMargin == .seconds(2 * (2 + 10) + 5))
+        #expect(try RefillJob.Configuration(environment: quick).deadlineMargin == .seconds(2 * (2 + 10) + 5))
         let given = base.merging(["REFILL_DEADLINE_MARGIN_MS": "300"]) { $1 }
-        #expect(try PrefetchJob.Configuration(environment: given).deadlineMargin == .milliseconds(300))
+        #expect(try RefillJob.Configuration(environment: given).deadlineMargin == .milliseconds(300))
         let wrong = base.merging(["REFILL_DEADLINE_MARGIN_MS": "soon"]) { $1 }
-        let error = #expect(throws: ConfigurationError.self) { try PrefetchJob.Configuration(environment: wrong) }
+        let error = #expect(throws: ConfigurationError.self) { try RefillJob.Configuration(environment: wrong) }
         #expect(error?.description.contains("REFILL_DEADLINE_MARGIN_MS") == true)
     }
 

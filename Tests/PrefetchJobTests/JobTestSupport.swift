@@ -8,10 +8,10 @@ import TOMESimulator
 
 /// A job wired to a real PostgreSQL schema of its own and an in-process simulator over HTTP.
 struct JobHarness: Sendable {
-    let job: PrefetchJob
+    let job: RefillJob
     let database: PostgresClient
     let simulator: RunningSimulator
-    let configuration: PrefetchJob.Configuration
+    let configuration: RefillJob.Configuration
 
     func refill(_ request: RefillRequest = RefillRequest(), requestId: String = "test", deadline: ContinuousClock.Instant? = nil) async throws -> RunSummary {
         let result = await job.handle(.refill(request), context: InvocationContext(requestId: requestId, deadline: deadline))
@@ -72,18 +72,18 @@ let testRetry = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(5), maxDela
 
 func withJob<Result: Sendable>(
     isolation: TestDatabase.Isolation = .readCommitted,
-    simulator simulatorConfiguration: TOMESimulator.Configuration = .init(),
+    simulator simulatorConfiguration: SimulatedTOME.Configuration = .init(),
     target: Int = 1_000,
     batchSize: Int = 100,
     concurrency: Int = 4,
     retry: RetryPolicy = testRetry,
     requestTimeout: Duration = .seconds(5),
-    tune: @Sendable (inout PrefetchJob.Configuration) -> Void = { _ in },
+    tune: @Sendable (inout RefillJob.Configuration) -> Void = { _ in },
     _ body: @Sendable (JobHarness) async throws -> Result
 ) async throws -> Result {
     try await TestDatabase.withIsolatedSchema(isolation: isolation) { databaseConfiguration, database in
-        try await TOMESimulator.withRunning(configuration: simulatorConfiguration) { running in
-            var configuration = PrefetchJob.Configuration(
+        try await SimulatedTOME.withRunning(configuration: simulatorConfiguration) { running in
+            var configuration = RefillJob.Configuration(
                 database: databaseConfiguration,
                 tome: .init(baseURL: running.url, requestTimeout: requestTimeout, retry: retry),
                 leaseTimeToLive: .seconds(6)
@@ -96,7 +96,7 @@ func withJob<Result: Sendable>(
             tune(&configuration)
             let jobConfiguration = configuration
             return try await HTTPTOMEClient.withClient(configuration: jobConfiguration.tome) { tome in
-                let job = PrefetchJob(configuration: jobConfiguration, database: database, tome: tome, logger: quietLogger)
+                let job = RefillJob(configuration: jobConfiguration, database: database, tome: tome, logger: quietLogger)
                 return try await body(JobHarness(job: job, database: database, simulator: running, configuration: jobConfiguration))
             }
         }

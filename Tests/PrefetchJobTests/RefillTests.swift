@@ -168,7 +168,7 @@ struct RefillTests {
         faults.brokenJSONRate = 0.02
         faults.hangRate = 0.01
         faults.hangMs = 1_500
-        let simulator = TOMESimulator.Configuration(faults: faults, seed: 42)
+        let simulator = SimulatedTOME.Configuration(faults: faults, seed: 42)
         try await withJob(isolation: isolation, simulator: simulator, target: 3_000, batchSize: 100, concurrency: 4, requestTimeout: .milliseconds(400)) { harness in
             // A fault can also hit the start-up check of the namespaces: that run does nothing and
             // says so (not ready), and the next one tries again, as the hourly schedule would.

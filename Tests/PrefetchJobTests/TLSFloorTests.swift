@@ -28,7 +28,7 @@ struct TLSFloorTests {
 
     @Test func theJobRefusesARemoteDatabaseURLWithoutSSLMode() {
         let error = #expect(throws: ConfigurationError.self) {
-            try PrefetchJob.Configuration(environment: ["DATABASE_URL": Self.remote, "TOME_URL": "https://tome.internal"])
+            try RefillJob.Configuration(environment: ["DATABASE_URL": Self.remote, "TOME_URL": "https://tome.internal"])
         }
         let text = error?.description ?? ""
         #expect(text.contains("DATABASE_URL") && text.contains("sslmode=verify-full"))

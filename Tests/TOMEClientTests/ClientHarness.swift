@@ -15,14 +15,14 @@ let quickRetry = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(5), maxDel
 
 /// Starts an in-process simulator and a client pointed at it, over real HTTP on loopback.
 func withSimulatorAndClient<Result: Sendable>(
-    simulator configuration: TOMESimulator.Configuration = .init(),
+    simulator configuration: SimulatedTOME.Configuration = .init(),
     retry: RetryPolicy = quickRetry,
     requestTimeout: Duration = .seconds(5),
     authToken: String? = nil,
     logger: Logger = HTTPTOMEClient.disabledLogger,
     _ body: @Sendable (RunningSimulator, HTTPTOMEClient) async throws -> Result
 ) async throws -> Result {
-    try await TOMESimulator.withRunning(configuration: configuration) { running in
+    try await SimulatedTOME.withRunning(configuration: configuration) { running in
         let clientConfiguration = HTTPTOMEClient.Configuration(
             baseURL: running.url,
             authToken: authToken ?? configuration.authToken,

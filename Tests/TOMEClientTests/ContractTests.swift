@@ -100,7 +100,7 @@ struct ContractTests {
     }
 
     @Test func bearerTokenIsRequiredWhenConfigured() async throws {
-        let configuration = TOMESimulator.Configuration(authToken: "s3cret-token")
+        let configuration = SimulatedTOME.Configuration(authToken: "s3cret-token")
         try await withSimulatorAndClient(simulator: configuration) { running, client in
             #expect(try await client.issueTokens(namespace: "NS1", count: 1, requestId: "ok").count == 1)
             let wrong = try HTTPTOMEClient(configuration: .init(baseURL: running.url, authToken: "wrong", retry: quickRetry))

@@ -6,7 +6,7 @@ import TOMESimulator
 @Suite("Simulator over HTTP")
 struct SimulatorHTTPTests {
     @Test func badRequestsGetTheDocumentedErrors() async throws {
-        try await TOMESimulator.withRunning { running in
+        try await SimulatedTOME.withRunning { running in
             let base = running.url + "/v1/namespaces"
             let cases: [(String, String, String?, Int, String)] = [
                 ("POST", "\(base)/NS1/tokens:issue", "{\"count\": 3", 400, "invalid_json"),
@@ -33,7 +33,7 @@ struct SimulatorHTTPTests {
     }
 
     @Test func oversizedBodiesAre413() async throws {
-        try await TOMESimulator.withRunning { running in
+        try await SimulatedTOME.withRunning { running in
             let huge = "{\"values\": [\"" + String(repeating: "x", count: 5 << 20) + "\"]}"
             let answer = try await raw("POST", running.url + "/v1/namespaces/NS1/tokenize", body: huge)
             #expect(answer.status == 413)
@@ -41,7 +41,7 @@ struct SimulatorHTTPTests {
     }
 
     @Test func faultsAreReplacedAndValidatedThroughTheAdminAPI() async throws {
-        try await TOMESimulator.withRunning { running in
+        try await SimulatedTOME.withRunning { running in
             let faults = running.url + "/admin/faults"
             let typo = try await raw("PUT", faults, body: "{\"latencyMS\": 5}")
             #expect(typo.status == 400)
@@ -85,13 +85,13 @@ struct SimulatorHTTPTests {
     @Test func invalidConfigurationIsRefusedWithEveryProblem() {
         var faults = FaultSettings()
         faults.hangRate = 2
-        let configuration = TOMESimulator.Configuration(port: 70_000, namespaces: ["NS1", "bad/name"], maxBatchSize: 0, faults: faults)
+        let configuration = SimulatedTOME.Configuration(port: 70_000, namespaces: ["NS1", "bad/name"], maxBatchSize: 0, faults: faults)
         let problems = configuration.problems()
         // hangRate 2 is out of range and also breaks the sum of the spoiler rates.
         #expect(problems.count == 5)
         for fragment in ["port", "bad/name", "batch size", "hangRate"] {
             #expect(problems.contains { $0.contains(fragment) }, "\(fragment) is not named")
         }
-        #expect(throws: SimulatorConfigurationError.self) { try TOMESimulator(configuration: configuration) }
+        #expect(throws: SimulatorConfigurationError.self) { try SimulatedTOME(configuration: configuration) }
     }
 }

@@ -10,8 +10,8 @@ struct TLSTests {
     @Test func theClientTrustsTheConfiguredCAAndSpeaksHTTPS() async throws {
         let pki = try await TestPKI()
         defer { pki.remove() }
-        let tls = TOMESimulator.TLSFiles(certificateFile: pki.path("server.pem"), privateKeyFile: pki.path("server.key"))
-        try await TOMESimulator.withRunning(configuration: .init(tls: tls)) { running in
+        let tls = SimulatedTOME.TLSFiles(certificateFile: pki.path("server.pem"), privateKeyFile: pki.path("server.key"))
+        try await SimulatedTOME.withRunning(configuration: .init(tls: tls)) { running in
             #expect(running.url.hasPrefix("https://127.0.0.1:"))
             let configuration = HTTPTOMEClient.Configuration(baseURL: running.url, tls: .init(caFile: pki.path("ca.pem")), retry: .none)
             let tokens = try await HTTPTOMEClient.withClient(configuration: configuration) { client in
@@ -24,8 +24,8 @@ struct TLSTests {
     @Test func anUntrustedServerIsATLSErrorNotRetried() async throws {
         let pki = try await TestPKI()
         defer { pki.remove() }
-        let tls = TOMESimulator.TLSFiles(certificateFile: pki.path("server.pem"), privateKeyFile: pki.path("server.key"))
-        try await TOMESimulator.withRunning(configuration: .init(tls: tls)) { running in
+        let tls = SimulatedTOME.TLSFiles(certificateFile: pki.path("server.pem"), privateKeyFile: pki.path("server.key"))
+        try await SimulatedTOME.withRunning(configuration: .init(tls: tls)) { running in
             // The system trust store does not know the test CA.
             let configuration = HTTPTOMEClient.Configuration(baseURL: running.url, retry: quickRetry)
             let error = await #expect(throws: TOMEError.self) {
@@ -42,10 +42,10 @@ struct TLSTests {
     @Test func mutualTLSNeedsTheClientCertificate() async throws {
         let pki = try await TestPKI()
         defer { pki.remove() }
-        let tls = TOMESimulator.TLSFiles(
+        let tls = SimulatedTOME.TLSFiles(
             certificateFile: pki.path("server.pem"), privateKeyFile: pki.path("server.key"), clientCAFile: pki.path("ca.pem")
         )
-        try await TOMESimulator.withRunning(configuration: .init(tls: tls)) { running in
+        try await SimulatedTOME.withRunning(configuration: .init(tls: tls)) { running in
             let withCertificate = HTTPTOMEClient.Configuration(
                 baseURL: running.url,
                 tls: .init(caFile: pki.path("ca.pem"), certificateFile: pki.path("client.pem"), privateKeyFile: pki.path("client.key")),

@@ -8,7 +8,7 @@ import TokenPool
 
 /// A pool library on a schema of its own, with the simulator over HTTP behind its fallback.
 struct PoolHarness: Sendable {
-    let pool: TokenPool
+    let pool: PoolReserver
     let database: PostgresClient
     let dual: DualNamespaceClient
     let simulator: RunningSimulator
@@ -58,10 +58,10 @@ func withPool<Result: Sendable>(
     _ body: @Sendable (PoolHarness) async throws -> Result
 ) async throws -> Result {
     try await TestDatabase.withIsolatedSchema(isolation: isolation, maxConnections: 40) { _, database in
-        try await TOMESimulator.withRunning { running in
+        try await SimulatedTOME.withRunning { running in
             try await HTTPTOMEClient.withClient(configuration: .init(baseURL: running.url)) { tome in
                 let dual = DualNamespaceClient(tome: tome)
-                let pool = TokenPool(database: database, dual: dual, logger: logger)
+                let pool = PoolReserver(database: database, dual: dual, logger: logger)
                 return try await body(PoolHarness(pool: pool, database: database, dual: dual, simulator: running))
             }
         }

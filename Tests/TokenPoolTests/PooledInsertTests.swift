@@ -165,7 +165,7 @@ struct RoundTripLogin {
 
     /// A pool library connected as this role.
     func withPool<Result: Sendable>(
-        _ harness: PoolHarness, _ body: @Sendable (TokenPool, PostgresClient) async throws -> Result
+        _ harness: PoolHarness, _ body: @Sendable (PoolReserver, PostgresClient) async throws -> Result
     ) async throws -> Result {
         var configuration = try TestDatabase.baseConfiguration()
         configuration.username = login.role
@@ -173,7 +173,7 @@ struct RoundTripLogin {
         configuration.startupParameters = [("search_path", login.schema)]
         let dual = harness.dual
         return try await PostgresClient.withClient(configuration, logger: TestDatabase.quietLogger) { client in
-            try await body(TokenPool(database: client, dual: dual), client)
+            try await body(PoolReserver(database: client, dual: dual), client)
         }
     }
 

@@ -13,7 +13,7 @@ import Foundation
 /// Creates and reads cards; a new card reserves its pair in the same transaction as its row.
 struct CardStore: Sendable {
     let database: PostgresClient
-    let pool: TokenPool
+    let pool: PoolReserver
     /// Approach 1: every card's pair minted in TOME, no pool.
     let direct: Bool
     let logger: Logger
@@ -21,15 +21,23 @@ struct CardStore: Sendable {
     /// The card and whether it was created now (false: an earlier request of this client with
     /// the same key made it). The card belongs to `clientId`; keys are the client's own.
     ///
-    /// A pool with a pair makes the card in one statement (`TokenPool.insertWithPooledPair`):
+    /// A pool with a pair makes the card in one statement (`PoolReserver.insertWithPooledPair`):
     /// one round trip. An empty pool, or a key that already has a card, takes the two-step path.
     func create(_ request: CreateCardRequest, clientId: String, idempotencyKey: String?) async throws -> (card: Card, created: Bool) {
         // Chosen once, outside the retries: a retried transaction asks TOME (on fallback) with the
         // same card id, so it gets the same tokens back instead of minting new ones.
         let cardId = "card_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         if !direct {
+            let insert = PooledCardInsert(
+                cardId: cardId, customerId: request.customerId, idempotencyKey: idempotencyKey,
+                fingerprint: idempotencyKey == nil ? nil : request.fingerprint, clientId: clientId
+            )
+            let pool = pool
             do {
-                if let card = try await createFromPool(request, cardId: cardId, clientId: clientId, idempotencyKey: idempotencyKey) {
+                // Retried only on a serialization failure: the statement is atomic, so a failed attempt
+                // left nothing behind, while after a broken connection it may have committed a card.
+                // Nil: it claimed nothing (and wrote nothing).
+                if let card = try await withDatabaseRetry(operation: "create a card", logger: logger, { try await pool.insertWithPooledPair(insert).first }) {
                     return (card, true)
                 }
             } catch let error as DatabaseError where error.sqlState == "23505" && idempotencyKey != nil {
@@ -75,20 +83,6 @@ struct CardStore: Sendable {
         }
         if let card { return (card, true) }
         throw APIError(.internalServerError, code: "internal", message: "internal error")
-    }
-
-    /// The pool path in one statement; nil when it claimed nothing (and wrote nothing).
-    /// Retried only on a serialization failure: the statement is atomic, so a failed attempt
-    /// left nothing behind, while after a broken connection it may have committed a card.
-    private func createFromPool(_ request: CreateCardRequest, cardId: String, clientId: String, idempotencyKey: String?) async throws -> Card? {
-        let insert = PooledCardInsert(
-            cardId: cardId, customerId: request.customerId, idempotencyKey: idempotencyKey,
-            fingerprint: idempotencyKey == nil ? nil : request.fingerprint, clientId: clientId
-        )
-        let pool = pool
-        return try await withDatabaseRetry(operation: "create a card", logger: logger) {
-            try await pool.insertWithPooledPair(insert).first
-        }
     }
 
     /// The card of the request that won a race on `idempotencyKey`, once ours was undone.

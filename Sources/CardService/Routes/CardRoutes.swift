@@ -17,7 +17,7 @@ struct CardRoutes {
     typealias Context = CardRequestContext
 
     let store: CardStore
-    let pool: TokenPool
+    let pool: PoolReserver
     let audit: AuditTrail
     let limiter: RateLimiter
     let maxBodyBytes: Int

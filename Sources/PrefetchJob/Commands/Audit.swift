@@ -18,7 +18,7 @@ public struct AuditReport: Sendable, Codable, Equatable {
     public var isClean: Bool { mismatches.isEmpty }
 }
 
-extension PrefetchJob {
+extension RefillJob {
     /// Checks `sample` random pooled and `sample` random assigned pairs against TOME's NS2 detokenize.
     public func audit(sample: Int, logger: Logger? = nil) async throws -> AuditReport {
         let logger = logger ?? self.logger

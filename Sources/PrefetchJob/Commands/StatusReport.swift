@@ -26,7 +26,7 @@ public struct StatusReport: Sendable, Codable, Equatable {
     public var lastRuns: [RunOverview]
 }
 
-extension PrefetchJob {
+extension RefillJob {
     /// The pool's level, the last runs and the lease. Reads only; needs no TOME.
     public func status(logger: Logger? = nil) async throws -> StatusReport {
         let logger = logger ?? self.logger

@@ -1,6 +1,6 @@
 public import TOMEClient
 
-extension PrefetchJob.Configuration {
+extension RefillJob.Configuration {
     /// After a batch's last TOME answer: its commit, then the run's result and metrics.
     static let finishingAllowance: Duration = .seconds(5)
 

@@ -10,7 +10,7 @@ struct BatchExecutor: Sendable {
     let logger: Logger
 
     /// How one batch ended. Never thrown: the run decides what a failure means.
-    struct Outcome: Sendable {
+    struct FinishedBatch: Sendable {
         enum Result: Sendable {
             case committed(inserted: Int)
             case alreadyCommitted
@@ -29,13 +29,13 @@ struct BatchExecutor: Sendable {
         }
     }
 
-    func run(_ batch: PlannedBatch) async -> Outcome {
+    func run(_ batch: PlannedBatch) async -> FinishedBatch {
         let started = ContinuousClock.now
         var calls = 0
         var logger = logger
         logger[metadataKey: JobLogKey.batch] = "\(batch.number)"
         logger[metadataKey: JobLogKey.runId] = "\(batch.runId)"
-        let result: Outcome.Result
+        let result: FinishedBatch.Result
         do {
             // mintPairs derives the NS1 and NS2 request ids from this one, so a re-run of this
             // batch (after a crash, by the same or a later run) gets the very same tokens back.
@@ -60,7 +60,7 @@ struct BatchExecutor: Sendable {
         if case .failed(let failure) = result {
             logger.warning("batch failed", metadata: [JobLogKey.error: "\(failure)", "error.type": "\(failure.kind.rawValue)"])
         }
-        return Outcome(batch: batch, result: result, duration: .now - started, tomeCalls: calls)
+        return FinishedBatch(batch: batch, result: result, duration: .now - started, tomeCalls: calls)
     }
 
     /// The client already rejects duplicates within each namespace; a token that appears in

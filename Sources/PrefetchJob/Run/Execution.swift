@@ -10,7 +10,7 @@ struct Execution {
 
     var done: Int { committed + alreadyCommitted + failed }
 
-    mutating func record(_ outcome: BatchExecutor.Outcome) {
+    mutating func record(_ outcome: BatchExecutor.FinishedBatch) {
         tomeCalls += outcome.tomeCalls
         switch outcome.result {
         case .committed(let count):

@@ -25,7 +25,7 @@ struct RefillPlan: Sendable, Equatable {
     var batches: BatchPlan { BatchPlan(plannedPairs: plannedPairs, batchSize: batchSize) }
 
     /// The plan for `request` (whose target and cap override the sizing's and the configured ones) at `available` pairs.
-    init(request: RefillRequest = RefillRequest(), sizing: SizingDecision, configuration: PrefetchJob.Configuration, available: Int, pending: Int = 0) {
+    init(request: RefillRequest = RefillRequest(), sizing: SizingDecision, configuration: RefillJob.Configuration, available: Int, pending: Int = 0) {
         self.init(
             target: request.target ?? sizing.target, available: available, pending: pending,
             cap: request.maxPairs ?? configuration.sizing.maxPairsPerRun, batchSize: configuration.sizing.batchSize

@@ -15,7 +15,7 @@ struct RefillRunner: Sendable {
     /// At most this many clean-up statements per run (a million pairs); the next run goes on.
     static let expiryMaxBatches = 1_000
 
-    let configuration: PrefetchJob.Configuration
+    let configuration: RefillJob.Configuration
     /// The sizing policy's decision for this run: its target, unless the request overrides it.
     let sizing: SizingDecision
     let store: RefillStore
@@ -141,7 +141,7 @@ struct RefillRunner: Sendable {
             batches: batches, concurrency: configuration.sizing.concurrency, deadline: deadline, margin: configuration.deadlineMargin
         )
         let total = batches.count
-        await withTaskGroup(of: BatchExecutor.Outcome.self) { group in
+        await withTaskGroup(of: BatchExecutor.FinishedBatch.self) { group in
             while true {
                 if lease.isLost { scheduler.leaseLost() }
                 switch scheduler.next(now: .now) {

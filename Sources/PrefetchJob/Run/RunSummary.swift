@@ -1,7 +1,7 @@
 /// The JSON answer of a refill: what was planned, what was done, and how it ended.
 public struct RunSummary: Sendable, Codable, Equatable {
     /// How the invocation ended: a `RunStatus`, or `dry_run`, or `lease_held` when another refill was filling.
-    public enum Outcome: String, Sendable, Codable {
+    public enum Status: String, Sendable, Codable {
         case succeeded, partial, failed
         case dryRun = "dry_run"
         case leaseHeld = "lease_held"
@@ -12,7 +12,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var runId: String?
     public var idempotencyKey: String?
     public var trigger: RefillRequest.Trigger
-    public var status: Outcome
+    public var status: Status
     /// True when this answer is the stored result of an earlier run with the same idempotency key.
     public var replayed: Bool
     public var dryRun: Bool
@@ -59,7 +59,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
         }
     }
 
-    init(trigger: RefillRequest.Trigger, status: Outcome) {
+    init(trigger: RefillRequest.Trigger, status: Status) {
         self.trigger = trigger
         self.status = status
         self.replayed = false
@@ -89,7 +89,7 @@ extension RunSummary {
         expiredRemoved: Int?, failureKind: JobFailure.Kind, explanation: @autoclosure () -> String
     ) {
         let status: RunStatus = totals.batches == run.batchesPlanned ? .succeeded : (totals.batches == 0 ? .failed : .partial)
-        self.init(trigger: run.trigger, status: Outcome(status))
+        self.init(trigger: run.trigger, status: Status(status))
         runId = run.runId
         idempotencyKey = run.idempotencyKey
         poolBefore = run.poolBefore
@@ -126,7 +126,7 @@ extension RunSummary {
     }
 }
 
-extension RunSummary.Outcome {
+extension RunSummary.Status {
     init(_ status: RunStatus) {
         switch status {
         case .succeeded: self = .succeeded

@@ -4,7 +4,7 @@
 /// A view of the first `end` buckets of shared prefix sums, so the views the safety margin looks
 /// back through cost no copy, and a window's demand or seasonal reference costs a few reads
 /// whatever its length: an hourly decision over four weeks of 5-minute buckets stays cheap
-/// enough to replay months of them in a second.
+/// enough to simulate months of them in a second.
 struct DemandSeries {
     /// `prefix[i]` is the demand in buckets `0..<i`.
     private let prefix: [Double]
@@ -27,7 +27,7 @@ struct DemandSeries {
     }
 
     /// Builds both prefix sums in one pass each, over buffers: an hourly decision rebuilds them
-    /// for four weeks of buckets, in the job and thousands of times in a replay.
+    /// for four weeks of buckets, in the job and thousands of times in a simulation.
     init(count: Int, bucketSeconds: Double, bucket: (Int) -> Double) {
         let prefix = [Double](unsafeUninitializedCapacity: count + 1) { buffer, initialized in
             var sum = 0.0

@@ -11,7 +11,7 @@ public import Foundation
 /// learnt from the forecast's own recent errors, clamped to what the card domain accepts holding.
 ///
 /// Pure and deterministic: no I/O and no clock of its own. The job feeds it the consumption
-/// history it reads from `token_assignment`; a replay feeds it the demand replayed so far.
+/// history it reads from `token_assignment`; the demand simulator feeds it the demand simulated so far.
 public struct SizingPolicy: Sendable, Equatable {
     /// `POOL_SIZING`: follow demand, or today's fixed target.
     public enum Mode: String, Sendable, Codable, CaseIterable {

@@ -8,7 +8,7 @@ public import Foundation
 
 /// What a top-up (or `status`) sees between refills: the last refill's decision, the demand
 /// recorded since it was made, and the pool's level. The job reads it from the database; the
-/// demand simulator keeps it as it replays.
+/// demand simulator keeps it as it simulates.
 public struct PoolObservation: Sendable, Equatable {
     public var now: Date
     /// The last stored decision; nil before the first refill.

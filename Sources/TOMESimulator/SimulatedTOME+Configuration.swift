@@ -1,6 +1,6 @@
 import TOMEWire
 
-extension TOMESimulator {
+extension SimulatedTOME {
     /// How the simulator starts. Tests build it directly; the executable fills it from flags.
     public struct Configuration: Sendable, Equatable {
         /// The address to listen on. Default `127.0.0.1`: the simulator is a local tool.

@@ -9,8 +9,8 @@ import Foundation
 
 /// Where the job gets what its sizing decisions need: the consumption history for a refill; for
 /// top-ups and `status` between refills, what `SizingPolicy.topUp` asks for (two counts, the history when those cannot do). The decisions
-/// themselves are the policy's, the same ones the demand simulator replays.
-extension PrefetchJob {
+/// themselves are the policy's, the same ones the demand simulator runs.
+extension RefillJob {
     /// Now, in whole seconds: decisions are stored as ISO 8601 without fractions, and a top-up
     /// compares the time its forecast was made with what the refill answered.
     static func now() -> Date {

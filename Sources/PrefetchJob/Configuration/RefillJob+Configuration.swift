@@ -1,7 +1,7 @@
 public import PoolDatabase
 public import TOMEClient
 
-extension PrefetchJob {
+extension RefillJob {
     /// Everything the job needs. Tests build it directly; the executable reads it with `init(environment:)`.
     public struct Configuration: Sendable {
         public var database: DatabaseConfiguration

@@ -6,13 +6,13 @@ public import FoundationEssentials
 public import Foundation
 #endif
 
-/// Replays a demand trace against the production sizing code in virtual time, minute by minute:
+/// Simulates a demand trace against the production sizing code in virtual time, minute by minute:
 /// hourly refills and 5-minute top-ups as deployed, each refill taking as long as the TOME
 /// settings imply, refills failing during TOME outages, pairs expiring after their time to live.
-/// The history the policy sees is the demand replayed so far, as the job reads it from
+/// The history the policy sees is the demand simulated so far, as the job reads it from
 /// `token_assignment` (cards that found the pool empty during an outage were never created, so
 /// they are missing from it, as they would be).
-public struct ReplaySimulator: Sendable {
+public struct DemandSimulator: Sendable {
     /// A TOME outage: every refill and fallback fails from `start` for `hours`.
     public struct Outage: Sendable, Equatable, Codable {
         public var start: Date
@@ -34,22 +34,22 @@ public struct ReplaySimulator: Sendable {
         self.topUps = topUps
     }
 
-    /// Replays `trace` scaled so that its busiest clock hour is `peakHour` cards.
-    public func run(_ trace: DemandTrace, peakHour: Int, outages: [Outage] = []) throws(ReplayError) -> ReplayReport {
+    /// Simulates `trace` scaled so that its busiest clock hour is `peakHour` cards.
+    public func run(_ trace: DemandTrace, peakHour: Int, outages: [Outage] = []) throws(SimulationError) -> SimulationReport {
         let (origin, relative) = trace.perMinute()
         let busiest = Self.busiestClockHour(relative, origin: origin)
-        guard busiest > 0 else { throw ReplayError("the trace has no demand: every value is 0") }
+        guard busiest > 0 else { throw SimulationError("the trace has no demand: every value is 0") }
         let scale = Double(peakHour) / busiest
-        var replay = Replay(policy: policy, topUps: topUps, origin: origin, demand: relative.map { $0 * scale })
+        var simulation = Simulation(policy: policy, topUps: topUps, origin: origin, demand: relative.map { $0 * scale })
         for outage in outages {
             let start = Int(outage.start.timeIntervalSince1970)
             guard start >= trace.start, start < trace.end else {
-                throw ReplayError("the outage at \(outage.start.formatted(.iso8601)) is not inside the trace (\(Date(timeIntervalSince1970: Double(trace.start)).formatted(.iso8601)) to \(Date(timeIntervalSince1970: Double(trace.end)).formatted(.iso8601)))")
+                throw SimulationError("the outage at \(outage.start.formatted(.iso8601)) is not inside the trace (\(Date(timeIntervalSince1970: Double(trace.start)).formatted(.iso8601)) to \(Date(timeIntervalSince1970: Double(trace.end)).formatted(.iso8601)))")
             }
-            guard outage.hours > 0, outage.hours <= 168 else { throw ReplayError("an outage lasts more than 0 and at most 168 hours, got \(outage.hours)") }
-            replay.markOutage(fromSecond: start, hours: outage.hours)
+            guard outage.hours > 0, outage.hours <= 168 else { throw SimulationError("an outage lasts more than 0 and at most 168 hours, got \(outage.hours)") }
+            simulation.markOutage(fromSecond: start, hours: outage.hours)
         }
-        var report = replay.run()
+        var report = simulation.run()
         report.peakHour = peakHour
         report.outages = outages
         report.traceStart = Date(timeIntervalSince1970: Double(trace.start))
@@ -69,8 +69,8 @@ public struct ReplaySimulator: Sendable {
     }
 }
 
-/// The replay's state, minute by minute.
-private struct Replay {
+/// The simulation's state, minute by minute.
+private struct Simulation {
     let policy: SizingPolicy
     let topUps: Bool
     var settings: SizingSettings { policy.settings }
@@ -97,7 +97,7 @@ private struct Replay {
     var completeBuckets: [Int] = []
     let firstBucket: Int
     var recordedPrefix: [Double]
-    var report = ReplayReport()
+    var report = SimulationReport()
 
     init(policy: SizingPolicy, topUps: Bool, origin: Int, demand: [Double]) {
         self.policy = policy
@@ -119,7 +119,7 @@ private struct Replay {
         for minute in first..<last { outage[minute] = true }
     }
 
-    mutating func run() -> ReplayReport {
+    mutating func run() -> SimulationReport {
         let hourMinutes = Int(settings.refillInterval.components.seconds / 60)
         let topUpMinutes = max(1, Int(settings.topUpInterval.components.seconds / 60))
         var inventorySum = 0.0
@@ -223,7 +223,7 @@ private struct Replay {
         land(at: minute)
     }
 
-    /// What a top-up at `minute` reads from the database, from the replay so far.
+    /// What a top-up at `minute` reads from the database, from the simulation so far.
     private func observation(at minute: Int, now: Date) -> PoolObservation {
         let clock = origin / 60 + minute
         let intervalMinutes = Int(settings.refillInterval.components.seconds / 60)
@@ -301,8 +301,8 @@ extension Int {
     }
 }
 
-/// A replay that cannot run: the message says why.
-public struct ReplayError: Error, Sendable, CustomStringConvertible {
+/// A simulation that cannot run: the message says why.
+public struct SimulationError: Error, Sendable, CustomStringConvertible {
     public var description: String
     init(_ description: String) { self.description = description }
 }

@@ -4,15 +4,15 @@ public import FoundationEssentials
 public import Foundation
 #endif
 
-/// What a replay measured: demand, the cards that found the pool empty, what the pool held
+/// What a simulation measured: demand, the cards that found the pool empty, what the pool held
 /// against what an oracle that knows the future would have held, and what it cost in tokens.
-public struct ReplayReport: Sendable, Equatable {
+public struct SimulationReport: Sendable, Equatable {
     public var peakHour = 0
     public var traceStart = Date(timeIntervalSince1970: 0)
     public var traceEnd = Date(timeIntervalSince1970: 0)
     public var stepSeconds = 0
     public var filledGaps = 0
-    public var outages: [ReplaySimulator.Outage] = []
+    public var outages: [DemandSimulator.Outage] = []
 
     /// Cards wanted over the whole trace.
     public var demand = 0.0
@@ -47,7 +47,7 @@ public struct ReplayReport: Sendable, Equatable {
     public var outageFallbackShare: Double { outageDemand > 0 ? fallbacksDuringOutages / outageDemand : 0 }
 }
 
-extension ReplayReport: Encodable {
+extension SimulationReport: Encodable {
     private enum Key: String, CodingKey {
         case peakHour, traceStart, traceEnd, stepSeconds, filledGaps, outages
         case demand, fallbacks, fallbacksOutsideOutages, fallbacksDuringOutages, fallbacksInRecovery, outageDemand, outageFallbackShare
@@ -55,7 +55,7 @@ extension ReplayReport: Encodable {
         case pairsIssued, pairsExpired, tomeCalls, refills, topUps, topUpsNotNeeded, refillsFailed, leaseHeld
     }
 
-    /// Cards as whole numbers, means and ratios to two decimals: a replay is an estimate.
+    /// Cards as whole numbers, means and ratios to two decimals: a simulation is an estimate.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(peakHour, forKey: .peakHour)
@@ -89,11 +89,11 @@ extension ReplayReport: Encodable {
         JSONLine.encode(self)
     }
 
-    /// The replay as a reader wants it: what happened, then how it compares with the oracle.
+    /// The simulation as a reader wants it: what happened, then how it compares with the oracle.
     public func text(policy: String) -> String {
         func cards(_ value: Double) -> String { Int(value.rounded()).formatted() }
         var lines = [
-            "replayed \(traceStart.formatted(.iso8601)) to \(traceEnd.formatted(.iso8601)) (step \(stepSeconds / 60) min\(filledGaps > 0 ? ", \(filledGaps) missing rows filled in" : "")), busiest hour \(peakHour.formatted()) cards, policy \(policy)",
+            "simulated \(traceStart.formatted(.iso8601)) to \(traceEnd.formatted(.iso8601)) (step \(stepSeconds / 60) min\(filledGaps > 0 ? ", \(filledGaps) missing rows filled in" : "")), busiest hour \(peakHour.formatted()) cards, policy \(policy)",
             "demand:      \(cards(demand)) cards",
             "fallbacks:   \(cards(fallbacks)) cards found the pool empty (\(cards(fallbacksOutsideOutages)) outside outages)",
         ]

@@ -2,7 +2,7 @@ public import ProcessConfiguration
 import PoolDatabase
 import TOMEClient
 
-extension PrefetchJob.Configuration {
+extension RefillJob.Configuration {
     /// Reads the job's settings from environment variables, naming every problem at once.
     /// Secrets (the database password, the TOME token) never appear in the problems.
     ///
@@ -86,7 +86,7 @@ extension PrefetchJob.Configuration {
     }
 }
 
-extension PrefetchJob.Configuration {
+extension RefillJob.Configuration {
     /// `DATABASE_URL`, or the secret `DATABASE_URL_SECRET_ARN` points at (with its TLS and endpoint settings).
     private static func database(_ reader: inout EnvironmentReader, secrets: ResolvedSecrets) -> DatabaseConfiguration? {
         let secretVariable = SecretSettings.databaseVariable

@@ -7,7 +7,7 @@ public import TOMEClient
 /// Approach 2's reservation library: a new card takes a pre-mapped (NS1, NS2) pair from the
 /// pool inside the caller's transaction, with no TOME call; an empty pool falls back to minting
 /// a pair through approach 1; detokenizing an NS2 reference is a primary-key lookup.
-public struct TokenPool: Sendable {
+public struct PoolReserver: Sendable {
     let database: PostgresClient
     let dual: DualNamespaceClient
     let logger: Logger
@@ -16,7 +16,7 @@ public struct TokenPool: Sendable {
     /// Logs nothing: the default for callers that pass no logger.
     public static let disabledLogger = Logger(label: "tome.pool", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    public init(database: PostgresClient, dual: DualNamespaceClient, logger: Logger = TokenPool.disabledLogger) {
+    public init(database: PostgresClient, dual: DualNamespaceClient, logger: Logger = PoolReserver.disabledLogger) {
         self.database = database
         self.dual = dual
         self.logger = logger

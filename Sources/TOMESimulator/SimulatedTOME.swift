@@ -8,7 +8,7 @@ import TOMEWire
 
 /// A TOME simulator serving the v1 contract, with fault injection, for tests, CI, benchmarks
 /// and local runs. It is a `Service`: run it in a `ServiceGroup`, or in-process with `withRunning`.
-public struct TOMESimulator: Service {
+public struct SimulatedTOME: Service {
     public let configuration: Configuration
     private let vault: TokenVault
     private let faults: FaultInjector
@@ -89,7 +89,7 @@ public struct TOMESimulator: Service {
         _ body: @Sendable (RunningSimulator) async throws -> Result
     ) async throws -> Result {
         let (urls, continuation) = AsyncStream.makeStream(of: String.self)
-        let simulator = try TOMESimulator(configuration: configuration, logger: logger) { url in
+        let simulator = try SimulatedTOME(configuration: configuration, logger: logger) { url in
             continuation.yield(url)
             continuation.finish()
         }
@@ -110,12 +110,12 @@ public struct TOMESimulator: Service {
     }
 }
 
-/// A simulator that is listening, as handed to `TOMESimulator.withRunning`'s body.
+/// A simulator that is listening, as handed to `SimulatedTOME.withRunning`'s body.
 public struct RunningSimulator: Sendable {
     /// Where it listens, e.g. `http://127.0.0.1:41234`.
     public let url: String
     /// The simulator itself, for stats, faults and reset without HTTP.
-    public let simulator: TOMESimulator
+    public let simulator: SimulatedTOME
 }
 
 /// A simulator configuration that cannot start, with every problem named.

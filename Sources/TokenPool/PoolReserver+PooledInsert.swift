@@ -1,7 +1,7 @@
 import Metrics
 public import PostgresNIO
 
-extension TokenPool {
+extension PoolReserver {
     /// Claims a pair for `insert.cardId` and writes the service's row with it, in one statement
     /// and so one round trip: PostgreSQL runs it as one transaction, so the pair leaves the
     /// pool, lands in the assignments and in the service's row together, or not at all.

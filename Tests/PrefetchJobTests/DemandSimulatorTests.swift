@@ -2,10 +2,10 @@ import Foundation
 import PrefetchJob
 import Testing
 
-/// The replay simulator's accounting on a trace small enough to check by hand, its failure
-/// paths, and the production policy replayed over the repository's synthetic traces.
-@Suite("Replay simulator")
-struct ReplaySimulatorTests {
+/// The demand simulator's accounting on a trace small enough to check by hand, its failure
+/// paths, and the production policy simulated over the repository's synthetic traces.
+@Suite("Demand simulator")
+struct DemandSimulatorTests {
     /// Six hours from 2026-01-05 00:00 UTC, one row an hour: 10, 20, 40, 20, 10 and 0 cards.
     static let small = """
         timestamp,value
@@ -33,7 +33,7 @@ struct ReplaySimulatorTests {
     @Test func theSmallTraceAddsUpByHand() throws {
         let trace = try DemandTrace(csv: Self.small)
         #expect(trace.step == 3_600 && trace.values == [10, 20, 40, 20, 10, 0])
-        let report = try ReplaySimulator(policy: Self.staticPolicy(target: 100)).run(trace, peakHour: 40)
+        let report = try DemandSimulator(policy: Self.staticPolicy(target: 100)).run(trace, peakHour: 40)
         #expect(abs(report.demand - 100) < 1e-9)
         #expect(report.fallbacks < 1e-9)
         // Each hour starts at 100 and drains by its demand: means 95, 90, 80, 90, 95, 100.
@@ -50,14 +50,14 @@ struct ReplaySimulatorTests {
     }
 
     @Test func scalingMakesTheBusiestClockHourThePeak() throws {
-        let report = try ReplaySimulator(policy: Self.staticPolicy(target: 100_000)).run(DemandTrace(csv: Self.small), peakHour: 4_000)
+        let report = try DemandSimulator(policy: Self.staticPolicy(target: 100_000)).run(DemandTrace(csv: Self.small), peakHour: 4_000)
         #expect(abs(report.demand - 10_000) < 1e-6)
     }
 
     @Test func anOutageFailsRefillsAndCountsTheCardsThatFoundThePoolEmpty() throws {
         // TOME is down 01:00-04:00 and the pool holds 50: it lasts into 02:00, then 20 + 20 cards find it empty.
-        let outage = ReplaySimulator.Outage(start: Self.time("2026-01-05T01:00:00Z"), hours: 3)
-        let report = try ReplaySimulator(policy: Self.staticPolicy(target: 50)).run(DemandTrace(csv: Self.small), peakHour: 40, outages: [outage])
+        let outage = DemandSimulator.Outage(start: Self.time("2026-01-05T01:00:00Z"), hours: 3)
+        let report = try DemandSimulator(policy: Self.staticPolicy(target: 50)).run(DemandTrace(csv: Self.small), peakHour: 40, outages: [outage])
         #expect(abs(report.fallbacks - 40) < 1e-6)
         #expect(abs(report.fallbacksDuringOutages - 40) < 1e-6)
         #expect(report.fallbacksOutsideOutages < 1e-6)
@@ -70,7 +70,7 @@ struct ReplaySimulatorTests {
     }
 
     @Test func pairsExpireOldestFirstAfterTheirTimeToLive() throws {
-        let report = try ReplaySimulator(policy: Self.staticPolicy(target: 100, ttlHours: 2)).run(DemandTrace(csv: Self.small), peakHour: 40)
+        let report = try DemandSimulator(policy: Self.staticPolicy(target: 100, ttlHours: 2)).run(DemandTrace(csv: Self.small), peakHour: 40)
         // The first fill's 70 left at 02:00, 40 of 02:00's refill at 04:00, 30 of 03:00's at 05:00.
         #expect(abs(report.pairsExpired - 140) < 1e-6)
         #expect(report.pairsIssued == 340)
@@ -109,11 +109,11 @@ struct ReplaySimulatorTests {
 
     @Test func anOutageOutsideTheTraceOrATraceWithoutDemandIsAnError() throws {
         let trace = try DemandTrace(csv: Self.small)
-        let simulator = ReplaySimulator(policy: Self.staticPolicy(target: 10))
-        #expect(throws: ReplayError.self) {
+        let simulator = DemandSimulator(policy: Self.staticPolicy(target: 10))
+        #expect(throws: SimulationError.self) {
             try simulator.run(trace, peakHour: 10, outages: [.init(start: Self.time("2025-01-01T00:00:00Z"), hours: 2)])
         }
-        #expect(throws: ReplayError.self) {
+        #expect(throws: SimulationError.self) {
             try simulator.run(DemandTrace(csv: "timestamp,value\n2026-01-05T00:00:00Z,0\n2026-01-05T01:00:00Z,0\n"), peakHour: 10)
         }
     }
@@ -128,7 +128,7 @@ struct ReplaySimulatorTests {
         let policy = try SizingPolicy(environment: [:])
         // An outage starting at the busiest time of a weekday in the trace's fifth week.
         let outageStart = Date(timeIntervalSince1970: Double(trace.start + 31 * 86_400 + 11 * 3_600))
-        let report = try ReplaySimulator(policy: policy).run(trace, peakHour: 40_000, outages: [.init(start: outageStart, hours: 4)])
+        let report = try DemandSimulator(policy: policy).run(trace, peakHour: 40_000, outages: [.init(start: outageStart, hours: 4)])
         #expect(report.fallbacksOutsideOutages < 0.5, "\(name): \(report.json())")
         #expect(report.outageFallbackShare <= 0.02, "\(name): \(report.json())")
         #expect(report.inventoryRatioToOracle <= 1.5, "\(name): \(report.json())")

@@ -13,7 +13,7 @@ import Foundation
 
 /// The prefetch job: a plain handler of `JobEvent`s, whatever delivers them (stdin, the Lambda
 /// Runtime API, an on-call subcommand). It keeps the pool of pre-mapped (NS1, NS2) pairs full.
-public struct PrefetchJob: Sendable {
+public struct RefillJob: Sendable {
     public let configuration: Configuration
     let database: PostgresClient
     let dual: DualNamespaceClient
@@ -31,13 +31,13 @@ public struct PrefetchJob: Sendable {
     public static func withJob<Result: Sendable>(
         configuration: Configuration,
         logger: Logger,
-        _ body: (PrefetchJob) async throws -> Result
+        _ body: (RefillJob) async throws -> Result
     ) async throws -> Result {
         // A wrong URL, password or a stopped database is named now, not after the pool's minute of retries.
         try await DatabaseProbe.check(configuration.database, logger: logger)
         return try await PostgresClient.withClient(configuration.database, logger: logger) { database in
             try await HTTPTOMEClient.withClient(configuration: configuration.tome, logger: logger) { tome in
-                try await body(PrefetchJob(configuration: configuration, database: database, tome: tome, logger: logger))
+                try await body(RefillJob(configuration: configuration, database: database, tome: tome, logger: logger))
             }
         }
     }

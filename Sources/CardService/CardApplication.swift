@@ -6,7 +6,7 @@ public import Prometheus
 public import TokenPool
 
 /// The card service's HTTP application: cards, detokenize, health and metrics.
-public enum CardService {
+public enum CardApplication {
     public struct Configuration: Sendable {
         /// Who may call the `/v1` routes, with which scopes (`CARD_APP_CLIENTS_FILE`, or the one
         /// client `CARD_APP_TOKEN` makes).
@@ -74,7 +74,7 @@ public enum CardService {
     public static func makeRouter(
         configuration: Configuration,
         database: PostgresClient,
-        pool: TokenPool,
+        pool: PoolReserver,
         registry: PrometheusCollectorRegistry,
         logger: Logger
     ) -> Router<CardRequestContext> {
