@@ -211,14 +211,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
-        // A Runtime API emulator that tests drive the real binary through.
+        // A Runtime API emulator that tests drive the real binary through, and an in-process
+        // Runtime API client that tests drive the run loop with.
         .target(
             name: "LambdaRuntimeEmulator",
             dependencies: [
+                "LambdaRuntime",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -236,6 +238,7 @@ let package = Package(
                 "TOMEClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings,
             linkerSettings: runtimeFloorLinkerSettings
@@ -308,9 +311,12 @@ let package = Package(
             name: "LambdaRuntimeTests",
             dependencies: [
                 "TestSupport",
+                "LambdaRuntime",
                 "LambdaRuntimeEmulator",
                 "TOMESimulator",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),

@@ -12,6 +12,16 @@ public struct LambdaInvocation: Sendable {
     public var traceId: String?
     /// The event, as sent.
     public var event: [UInt8]
+
+    public init(
+        requestId: String, deadline: ContinuousClock.Instant, invokedFunctionArn: String? = nil, traceId: String? = nil, event: [UInt8]
+    ) {
+        self.requestId = requestId
+        self.deadline = deadline
+        self.invokedFunctionArn = invokedFunctionArn
+        self.traceId = traceId
+        self.event = event
+    }
 }
 
 /// What a handler gets besides the event.

@@ -13,11 +13,17 @@ import Glibc
 #endif
 
 /// The AWS Lambda Runtime API (2018-06-01): next, response, error and init error.
-struct RuntimeAPIClient: Sendable {
+public struct RuntimeAPIClient: LambdaRuntimeClient {
     let base: String
     let http: HTTPClient
-    /// Answers larger than this are refused by Lambda (413); checked here too for a clear log.
-    static let maxResponseBytes = 6 * 1024 * 1024
+    /// Answers larger than this are refused by Lambda (413); the run loop checks too, for a clear log.
+    public static let maxResponseBytes = 6 * 1024 * 1024
+
+    /// `endpoint` is `AWS_LAMBDA_RUNTIME_API` (host:port). Calls go through the process-wide
+    /// HTTP client, which needs no shutdown, so no path out of the loop can leak it.
+    public init(endpoint: String) {
+        self.init(endpoint: endpoint, http: .shared)
+    }
 
     init(endpoint: String, http: HTTPClient) {
         base = "http://\(endpoint)/2018-06-01/runtime"
@@ -25,12 +31,12 @@ struct RuntimeAPIClient: Sendable {
     }
 
     /// Waits for the next event. No timeout: Lambda freezes the process between events.
-    func next() async throws(RuntimeAPIError) -> LambdaInvocation {
+    public func next() async throws(RuntimeAPIError) -> LambdaInvocation {
         let request = HTTPClientRequest(url: "\(base)/invocation/next")
         let (status, headers, body) = try await send(request, deadline: .distantFuture, what: "next")
-        guard status == 200 else { throw RuntimeAPIError(call: "next", status: status, body: body) }
+        guard status == 200 else { throw .status(status, call: "next", body: body) }
         guard let requestId = headers.first(name: "Lambda-Runtime-Aws-Request-Id"), !requestId.isEmpty else {
-            throw RuntimeAPIError(call: "next", status: status, body: Array("no Lambda-Runtime-Aws-Request-Id header".utf8))
+            throw .status(status, call: "next", body: Array("no Lambda-Runtime-Aws-Request-Id header".utf8))
         }
         let deadline = headers.first(name: "Lambda-Runtime-Deadline-Ms").flatMap(Int64.init).map(Self.instant(fromEpochMilliseconds:))
         return LambdaInvocation(
@@ -42,7 +48,7 @@ struct RuntimeAPIClient: Sendable {
         )
     }
 
-    func respond(requestId: String, body: [UInt8]) async throws(RuntimeAPIError) {
+    public func respond(requestId: String, body: [UInt8]) async throws(RuntimeAPIError) {
         var request = HTTPClientRequest(url: "\(base)/invocation/\(requestId)/response")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -50,11 +56,11 @@ struct RuntimeAPIClient: Sendable {
         try await post(request, what: "response")
     }
 
-    func reportError(requestId: String, _ report: LambdaErrorReport) async throws(RuntimeAPIError) {
+    public func reportError(requestId: String, _ report: LambdaErrorReport) async throws(RuntimeAPIError) {
         try await post(errorRequest(url: "\(base)/invocation/\(requestId)/error", report), what: "error")
     }
 
-    func reportInitError(_ report: LambdaErrorReport) async throws(RuntimeAPIError) {
+    public func reportInitError(_ report: LambdaErrorReport) async throws(RuntimeAPIError) {
         try await post(errorRequest(url: "\(base)/init/error", report), what: "init error")
     }
 
@@ -70,7 +76,7 @@ struct RuntimeAPIClient: Sendable {
 
     private func post(_ request: HTTPClientRequest, what: String) async throws(RuntimeAPIError) {
         let (status, _, body) = try await send(request, deadline: .now() + .seconds(30), what: what)
-        guard status == 202 else { throw RuntimeAPIError(call: what, status: status, body: body) }
+        guard status == 202 else { throw .status(status, call: what, body: body) }
     }
 
     private func send(_ request: HTTPClientRequest, deadline: NIODeadline, what: String) async throws(RuntimeAPIError) -> (Int, HTTPHeaders, [UInt8]) {
@@ -79,7 +85,7 @@ struct RuntimeAPIClient: Sendable {
             let body = try await response.body.collect(upTo: 8 * 1024 * 1024)
             return (Int(response.status.code), response.headers, Array(body.readableBytesView))
         } catch {
-            throw RuntimeAPIError(call: what, status: nil, body: Array("\(error)".utf8))
+            throw .noAnswer(call: what, detail: "\(error)")
         }
     }
 
@@ -97,6 +103,16 @@ public struct RuntimeAPIError: Error, Sendable, CustomStringConvertible {
     public let call: String
     public let status: Int?
     let body: [UInt8]
+
+    /// The Runtime API answered `status` to `call` (`next`, `response`, `error`, `init error`).
+    public static func status(_ status: Int, call: String, body: [UInt8] = []) -> RuntimeAPIError {
+        RuntimeAPIError(call: call, status: status, body: body)
+    }
+
+    /// The Runtime API did not answer `call`; `detail` says what happened instead.
+    public static func noAnswer(call: String, detail: String) -> RuntimeAPIError {
+        RuntimeAPIError(call: call, status: nil, body: Array(detail.utf8))
+    }
 
     /// A 500 (container error) or no answer at all: Lambda expects the runtime to exit.
     public var isFatal: Bool { status == nil || status == 500 }

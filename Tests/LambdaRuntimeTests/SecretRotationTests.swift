@@ -115,6 +115,31 @@ struct SecretRotationTests {
         }
     }
 
+    /// The start-up probe's refused password is read once more, as it may be a rotation this
+    /// environment has not seen; unchanged, start-up fails naming the database, not the password.
+    @Test func aPasswordRefusedAtStartUpIsReadOnceMoreThenAnInitError() async throws {
+        try await withLambdaHarness { harness in
+            let login = try await Self.makeLogin(harness, password: "the-real-password-1")
+            let secrets = SecretsExtensionEmulator()
+            secrets.set(login.secret(password: "a-stale-password-2"), for: Self.databaseSecretArn)
+            secrets.set("token", for: Self.tokenParameter)
+            try await secrets.withServer { port in
+                let binary = try harness.launch(Self.environment(port: port, token: secrets.sessionToken), removing: ["DATABASE_URL"])
+                let (errorType, body) = try await harness.initError(of: binary)
+                #expect(errorType == "Runtime.DatabaseUnavailable", "\(body)")
+                #expect(secrets.readCount(of: Self.databaseSecretArn) == 2)
+                #expect(harness.emulator.polls.count == 0)
+                let logs = binary.logLines.joined(separator: "\n")
+                await binary.stop()
+                #expect(logs.contains("the database refused the password and the database secret is unchanged"))
+                for secret in ["the-real-password-1", "a-stale-password-2"] {
+                    #expect(!logs.contains(secret) && !body.contains(secret), "a secret in the logs or the init error")
+                }
+            }
+            try await login.role.drop(on: harness.database)
+        }
+    }
+
     @Test func anUnreadableSecretIsAnInitErrorNamingTheSecretNotItsValue() async throws {
         try await withLambdaHarness { harness in
             let secrets = SecretsExtensionEmulator()
