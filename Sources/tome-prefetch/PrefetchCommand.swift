@@ -70,23 +70,14 @@ struct RefillCommand: AsyncParsableCommand {
     )
 
     @Option(help: "Fill up to this many available pairs instead of the sizing policy's target.") var target: Int?
-    @Option(help: "Plan at most this many pairs in this run instead of REFILL_MAX_PAIRS.") var maxPairs: Int?
-    @Flag(help: "Plan and report only: no writes, no TOME calls.") var dryRun = false
-    @Option(help: "Why you are refilling; stored with the run.") var reason: String?
-    @Option(help: "Replaying the same key returns the first run's result.") var idempotencyKey: String?
-    @Flag(help: "Print the summary as JSON.") var json = false
+    @OptionGroup var options: RunOptions
 
     func validate() throws {
         if let target, target < 0 { throw ValidationError("--target must be 0 or more") }
-        if let maxPairs, maxPairs < 1 { throw ValidationError("--max-pairs must be at least 1") }
     }
 
     func run() async throws {
-        let runtime = try await Runtime.load()
-        let request = RefillRequest(
-            trigger: .manual, idempotencyKey: idempotencyKey, target: target, maxPairs: maxPairs, dryRun: dryRun, reason: reason
-        )
-        try await runtime.runAndPrint(.refill(request), json: json)
+        try await options.runAndPrint(.refill(options.request(trigger: .manual, target: target)))
     }
 }
 
@@ -97,9 +88,18 @@ struct TopUpCommand: AsyncParsableCommand {
         discussion: "Exit status as refill's; \"not_needed\" (above the watermark, nothing written, no TOME call) is 0."
     )
 
+    @OptionGroup var options: RunOptions
+
+    func run() async throws {
+        try await options.runAndPrint(.topUp(options.request(trigger: .topUp)))
+    }
+}
+
+/// The options a manual refill and a manual top-up share, and how either runs.
+struct RunOptions: ParsableArguments {
     @Option(help: "Plan at most this many pairs in this run instead of REFILL_MAX_PAIRS.") var maxPairs: Int?
-    @Flag(help: "Decide and report only: no writes, no TOME calls.") var dryRun = false
-    @Option(help: "Why you are topping up; stored with the run.") var reason: String?
+    @Flag(help: "Plan and report only: no writes, no TOME calls.") var dryRun = false
+    @Option(help: "Why you are running it; stored with the run.") var reason: String?
     @Option(help: "Replaying the same key returns the first run's result.") var idempotencyKey: String?
     @Flag(help: "Print the answer as JSON.") var json = false
 
@@ -107,10 +107,23 @@ struct TopUpCommand: AsyncParsableCommand {
         if let maxPairs, maxPairs < 1 { throw ValidationError("--max-pairs must be at least 1") }
     }
 
-    func run() async throws {
+    func request(trigger: RefillRequest.Trigger, target: Int? = nil) -> RefillRequest {
+        RefillRequest(trigger: trigger, idempotencyKey: idempotencyKey, target: target, maxPairs: maxPairs, dryRun: dryRun, reason: reason)
+    }
+
+    /// Runs the event: progress on a terminal, then the answer as text (JSON when asked, or when
+    /// the output is not a terminal), exiting with its code.
+    func runAndPrint(_ event: JobEvent) async throws {
         let runtime = try await Runtime.load()
-        let request = RefillRequest(trigger: .topUp, idempotencyKey: idempotencyKey, maxPairs: maxPairs, dryRun: dryRun, reason: reason)
-        try await runtime.runAndPrint(.topUp(request), json: json)
+        let reporter = ProgressReporter()
+        let requestId = "cli-\(runtime.processId)"
+        let (result, line) = try await runtime.withJob { job in
+            let context = InvocationContext(requestId: requestId, progress: { reporter.report($0) })
+            let result = await job.handle(event, context: context)
+            return (result, job.line(for: result))
+        }
+        print(json || !reporter.isTerminal ? line : result.text())
+        if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }
 }
 
@@ -172,20 +185,5 @@ struct AuditCommand: AsyncParsableCommand {
             }
         }
         if !report.isClean { throw ExitCode.failure }
-    }
-}
-
-extension Runtime {
-    /// Runs a refill or a top-up from the command line: progress on a terminal, then the answer
-    /// as text (JSON when asked, or when the output is not a terminal), exiting with its code.
-    func runAndPrint(_ event: JobEvent, json: Bool) async throws {
-        let reporter = ProgressReporter()
-        let requestId = "cli-\(processId)"
-        let (result, line) = try await withJob { job in
-            let result = await job.handle(event, context: InvocationContext(requestId: requestId, progress: { reporter.report($0) }))
-            return (result, job.line(for: result))
-        }
-        print(json || !reporter.isTerminal ? line : result.text())
-        if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }
 }

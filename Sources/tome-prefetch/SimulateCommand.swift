@@ -42,31 +42,29 @@ struct SimulateCommand: ParsableCommand {
         var environment = ProcessEnvironment.all()
         if let policy { environment["POOL_SIZING"] = policy }
         if let target { environment["POOL_TARGET"] = String(target) }
-        let sizing: SizingPolicy
-        do {
-            sizing = try SizingPolicy(environment: environment)
-        } catch {
-            throw ValidationError("\(error)")
-        }
-        let text: String
-        do {
-            text = try String(contentsOfFile: demand, encoding: .utf8)
-        } catch {
-            throw ValidationError("cannot read the demand trace \(demand): \(error.localizedDescription)")
-        }
-        let trace: DemandTrace
-        do {
-            trace = try DemandTrace(csv: text)
-        } catch {
-            throw ValidationError("\(demand): \(error)")
-        }
-        let report: SimulationReport
-        do {
-            report = try DemandSimulator(policy: sizing, topUps: !noTopUps).run(trace, peakHour: peakHour, outages: try outages())
-        } catch {
-            throw ValidationError("\(error)")
+        let sizing = try invalid("") { try SizingPolicy(environment: environment) }
+        let text = try invalid("cannot read the demand trace \(demand): ") { try String(contentsOfFile: demand, encoding: .utf8) }
+        let trace = try invalid("\(demand): ") { try DemandTrace(csv: text) }
+        let report = try invalid("") {
+            try DemandSimulator(policy: sizing, topUps: !noTopUps).run(trace, peakHour: peakHour, outages: try outages())
         }
         print(json ? report.json() : report.text(policy: sizing.settings.mode.rawValue))
+    }
+
+    /// `body`'s answer, or its error as a usage error (exit 64) that starts with `prefix`.
+    private func invalid<Value>(_ prefix: String, _ body: () throws -> Value) throws -> Value {
+        do {
+            return try body()
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw ValidationError(prefix + Self.describe(error))
+        }
+    }
+
+    /// A file error as the system words it; any other error as it describes itself.
+    private static func describe(_ error: any Error) -> String {
+        error is CocoaError ? error.localizedDescription : "\(error)"
     }
 
     /// The `--outage` flags, each START,HOURS.
