@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Every Swift target builds with these (applied at the end of this file).
 let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
@@ -19,6 +20,27 @@ let runtimeFloorLinkerSettings: [LinkerSetting] = [
         .when(platforms: [.linux])
     )
 ]
+
+// The products the targets use from the dependencies below, by the module each one imports.
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let asyncHTTPClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdCore = Target.Dependency.product(name: "HummingbirdCore", package: "hummingbird")
+let hummingbirdTLS = Target.Dependency.product(name: "HummingbirdTLS", package: "hummingbird")
+let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", package: "hummingbird")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
+let nioHTTPTypes = Target.Dependency.product(name: "NIOHTTPTypes", package: "swift-nio-extras")
+let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
+let postgresNIO = Target.Dependency.product(name: "PostgresNIO", package: "postgres-nio")
+let connectionPoolModule = Target.Dependency.product(name: "_ConnectionPoolModule", package: "postgres-nio")
+let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
+let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift-service-lifecycle")
 
 let package = Package(
     name: "tome-pool",
@@ -53,285 +75,137 @@ let package = Package(
     ],
     targets: [
         // Reading a program's environment into validated settings, for every executable.
-        .target(
-            name: "ProcessConfiguration",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
-            swiftSettings: strictSettings
-        ),
+        .target(name: "ProcessConfiguration", dependencies: [logging]),
         // The wrappers of runtimeFloorLinkerSettings, for binaries that run on an older glibc.
         .target(
             name: "CRuntimeFloor",
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux])), .linkedLibrary("stdc++", .when(platforms: [.linux]))]
         ),
         // Retry with jittered backoff, for TOME calls and database transactions alike.
-        .target(name: "Resilience", swiftSettings: strictSettings),
+        .target(name: "Resilience"),
         // The v1 wire contract: the only code the simulator shares with the client.
-        .target(name: "TOMEWire", swiftSettings: strictSettings),
+        .target(name: "TOMEWire"),
         .target(
             name: "TOMEClient",
             dependencies: [
-                "ProcessConfiguration",
-                "Resilience",
-                "TOMEWire",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            ],
-            swiftSettings: strictSettings
+                "ProcessConfiguration", "Resilience", "TOMEWire",
+                asyncHTTPClient, logging, metrics, nioCore, nioHTTP1, nioSSL,
+            ]
         ),
         .target(
             name: "TOMESimulator",
-            dependencies: [
-                "TOMEWire",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTLS", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: strictSettings
+            dependencies: ["TOMEWire", hummingbird, hummingbirdTLS, logging, nioSSL, serviceLifecycle]
         ),
         .executableTarget(
             name: "tome-simulator",
-            dependencies: [
-                "ProcessConfiguration",
-                "TOMESimulator",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: strictSettings
+            dependencies: ["ProcessConfiguration", "TOMESimulator", argumentParser, logging, serviceLifecycle]
         ),
         // The schema, the database configuration and statistics, shared by the job and the pool library.
         .target(
             name: "PoolDatabase",
             dependencies: [
-                "Resilience",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "Resilience", logging, nioSSL, postgresNIO,
                 // Only to recognise the pool's own errors (circuit breaker, shutdown) in messages.
-                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
-            ],
-            swiftSettings: strictSettings
+                connectionPoolModule,
+            ]
         ),
         .target(
             name: "PrefetchJob",
-            dependencies: [
-                "ProcessConfiguration",
-                "PoolDatabase",
-                "TOMEClient",
-                "TOMEWire",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-            ],
-            swiftSettings: strictSettings
+            dependencies: ["ProcessConfiguration", "PoolDatabase", "TOMEClient", "TOMEWire", logging, postgresNIO]
         ),
         // Approach 2's reservation library: never Hummingbird, never the job.
         .target(
             name: "TokenPool",
-            dependencies: [
-                "PoolDatabase",
-                "TOMEClient",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-            ],
-            swiftSettings: strictSettings
+            dependencies: ["PoolDatabase", "TOMEClient", logging, metrics, postgresNIO]
         ),
         .target(
             name: "CardService",
             dependencies: [
-                "PoolDatabase",
-                "ProcessConfiguration",
-                "Resilience",
-                "TOMEClient",
-                "TOMEWire",
-                "TokenPool",
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "HummingbirdTLS", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: strictSettings
+                "PoolDatabase", "ProcessConfiguration", "Resilience", "TOMEClient", "TOMEWire", "TokenPool",
+                crypto, httpTypes, hummingbird, hummingbirdCore, hummingbirdTLS, logging, metrics,
+                nioCore, nioHTTPTypes, nioSSL, postgresNIO, prometheus, serviceLifecycle, unixSignals,
+            ]
         ),
         .executableTarget(
             name: "card-app",
             dependencies: [
-                "ProcessConfiguration",
-                "CardService",
-                "PoolDatabase",
-                "TOMEClient",
-                "TokenPool",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            swiftSettings: strictSettings
+                "CardService", "PoolDatabase", "ProcessConfiguration", "TOMEClient", "TokenPool",
+                argumentParser, crypto, hummingbird, logging, metrics, postgresNIO, prometheus, serviceLifecycle,
+            ]
         ),
         // Benchmark helpers, release-built by scripts/bench; never part of swift test.
         .executableTarget(
             name: "tome-bench",
             dependencies: [
-                "CardService",
-                "ProcessConfiguration",
-                "PoolDatabase",
-                "TOMEClient",
-                "TokenPool",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ],
-            swiftSettings: strictSettings
+                "CardService", "PoolDatabase", "ProcessConfiguration", "TOMEClient", "TokenPool",
+                argumentParser, asyncHTTPClient, logging, postgresNIO,
+            ]
         ),
         // The AWS Lambda Runtime API loop, on AsyncHTTPClient (already in the job for TOME).
         .target(
             name: "LambdaRuntime",
-            dependencies: [
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: strictSettings
+            dependencies: [asyncHTTPClient, logging, nioCore, nioHTTP1, serviceLifecycle]
         ),
         // A Runtime API emulator that tests drive the real binary through, and an in-process
         // Runtime API client that tests drive the run loop with.
         .target(
             name: "LambdaRuntimeEmulator",
-            dependencies: [
-                "LambdaRuntime",
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strictSettings
+            dependencies: ["LambdaRuntime", httpTypes, hummingbird, logging]
         ),
         .executableTarget(
             name: "tome-prefetch",
             dependencies: [
-                "CRuntimeFloor",
-                "ProcessConfiguration",
-                "LambdaRuntime",
-                "PoolDatabase",
-                "PrefetchJob",
-                "TOMEClient",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "CRuntimeFloor", "LambdaRuntime", "PoolDatabase", "PrefetchJob", "ProcessConfiguration", "TOMEClient",
+                argumentParser, logging, serviceLifecycle,
             ],
-            swiftSettings: strictSettings,
             linkerSettings: runtimeFloorLinkerSettings
         ),
         // What every test suite shares: real PostgreSQL with an isolated schema per test (settings
         // from DATABASE_URL), and a log handler that captures lines for assertions.
         .target(
             name: "TestSupport",
-            dependencies: [
-                "PoolDatabase",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-            ],
-            path: "Tests/TestSupport",
-            swiftSettings: strictSettings
+            dependencies: ["PoolDatabase", logging, postgresNIO],
+            path: "Tests/TestSupport"
         ),
         .testTarget(
             name: "PrefetchJobTests",
             dependencies: [
-                "ProcessConfiguration",
-                "TestSupport",
-                "PoolDatabase",
-                "PrefetchJob",
-                "TOMEClient",
-                "TOMESimulator",
-                "TokenPool",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "PoolDatabase", "PrefetchJob", "ProcessConfiguration", "TestSupport", "TOMEClient", "TOMESimulator",
+                "TokenPool", logging, postgresNIO,
             ],
             // Read by path (the tests run from the package), not bundled.
-            exclude: ["Fixtures"],
-            swiftSettings: strictSettings
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "TokenPoolTests",
             dependencies: [
-                "TestSupport",
-                "PoolDatabase",
-                "TOMEClient",
-                "TOMESimulator",
-                "TokenPool",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-            ],
-            swiftSettings: strictSettings
+                "PoolDatabase", "TestSupport", "TOMEClient", "TOMESimulator", "TokenPool", logging, postgresNIO,
+            ]
         ),
         .testTarget(
             name: "CardServiceTests",
             dependencies: [
-                "CardService",
-                "TestSupport",
-                "PoolDatabase",
-                "TOMEClient",
-                "TOMESimulator",
-                "TokenPool",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: strictSettings
+                "CardService", "PoolDatabase", "TestSupport", "TOMEClient", "TOMESimulator", "TokenPool",
+                asyncHTTPClient, crypto, httpTypes, hummingbird, hummingbirdTesting, logging, metrics,
+                postgresNIO, prometheus, serviceLifecycle,
+            ]
         ),
         .testTarget(
             name: "LambdaRuntimeTests",
             dependencies: [
-                "TestSupport",
-                "LambdaRuntime",
-                "LambdaRuntimeEmulator",
-                "TOMESimulator",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: strictSettings
+                "LambdaRuntime", "LambdaRuntimeEmulator", "TestSupport", "TOMESimulator",
+                logging, postgresNIO, serviceLifecycle,
+            ]
         ),
         .testTarget(
             name: "TOMEClientTests",
-            dependencies: [
-                "ProcessConfiguration",
-                "TestSupport",
-                "TOMEClient",
-                "TOMESimulator",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strictSettings
+            dependencies: ["ProcessConfiguration", "TestSupport", "TOMEClient", "TOMESimulator", asyncHTTPClient, logging]
         ),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The strict settings on every target but CRuntimeFloor, which is C.
+for target in package.targets where target.name != "CRuntimeFloor" {
+    target.swiftSettings = strictSettings
+}
