@@ -121,19 +121,17 @@ public struct Reservation: Sendable, Equatable {
         case tome
     }
 
+    // No public initializer: only the reserver hands out reservations.
     public var pair: TokenPair
     public var source: Source
-
-    public init(pair: TokenPair, source: Source) {
-        self.pair = pair
-        self.source = source
-    }
 }
 
 /// The NS1 token an NS2 reference stands for, and who said so.
 public struct Detokenized: Sendable, Equatable {
     public enum Source: String, Sendable, Codable {
+        /// The pool handed the reference out: its assignment row names the NS1 token.
         case database
+        /// TOME's NS2 detokenize, after a database miss.
         case tome
     }
 

@@ -1,44 +1,32 @@
-public import PoolDatabase
-
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+import FoundationEssentials
 #else
-public import Foundation
+import Foundation
 #endif
+import PoolDatabase
 
 /// What a top-up (or `status`) sees between refills: the last refill's decision, the demand
 /// recorded since it was made, and the pool's level. The job reads it from the database; the
 /// demand simulator keeps it as it simulates.
-public struct PoolObservation: Sendable, Equatable {
-    public var now: Date
+struct PoolObservation: Sendable, Equatable {
+    var now: Date
     /// The last stored decision; nil before the first refill.
-    public var earlier: SizingDecision?
+    var earlier: SizingDecision?
     /// Assignments recorded since `earlier`'s forecast was made.
-    public var demandSince: Int
+    var demandSince: Int
     /// Assignments in the last quarter hour of that.
-    public var demandLastQuarterHour: Int
+    var demandLastQuarterHour: Int
     /// Available (unexpired) pairs.
-    public var available: Int
+    var available: Int
     /// Seconds since the last refill was scheduled to start; nil when none has run.
-    public var sinceScheduledRefill: Double?
-
-    public init(
-        now: Date, earlier: SizingDecision?, demandSince: Int, demandLastQuarterHour: Int, available: Int, sinceScheduledRefill: Double?
-    ) {
-        self.now = now
-        self.earlier = earlier
-        self.demandSince = demandSince
-        self.demandLastQuarterHour = demandLastQuarterHour
-        self.available = available
-        self.sinceScheduledRefill = sinceScheduledRefill
-    }
+    var sinceScheduledRefill: Double?
 }
 
 /// A top-up's decision: the sizing it acts on, and whether the pool is low enough to refill.
-public struct TopUpDecision: Sendable, Equatable {
-    public var sizing: SizingDecision
+struct TopUpDecision: Sendable, Equatable {
+    var sizing: SizingDecision
     /// The pool is below the sizing's low watermark: refill to its target.
-    public var refill: Bool
+    var refill: Bool
 
     init(sizing: SizingDecision, available: Int) {
         self.sizing = sizing
@@ -48,17 +36,17 @@ public struct TopUpDecision: Sendable, Equatable {
 
 extension SizingPolicy {
     /// Whether a refill's decision needs the consumption history (the static policy needs none).
-    public var readsHistory: Bool { settings.mode == .forecast }
+    var readsHistory: Bool { settings.mode == .forecast }
 
     /// The hourly refill's decision: from the whole history, with the next refill an interval away.
-    public func scheduledRefill(history: ConsumptionHistory, now: Date) -> SizingDecision {
+    func scheduledRefill(history: ConsumptionHistory, now: Date) -> SizingDecision {
         decide(history: history, now: now, untilNextRefill: settings.refillInterval)
     }
 
     /// The one top-up decision, for the job and the demand simulator alike: the last refill's
     /// decision updated from two counts, or nil when it cannot be (see `needsHistory`) and the
     /// history must be read for `topUp(_:history:)`. Pure: no I/O and no clock.
-    public func topUp(_ observed: PoolObservation) -> TopUpDecision? {
+    func topUp(_ observed: PoolObservation) -> TopUpDecision? {
         guard readsHistory else { return topUp(observed, history: ConsumptionHistory.none(at: observed.now)) }
         guard let earlier = observed.earlier,
             !needsHistory(earlier, demandSince: observed.demandSince, now: observed.now, maxAge: settings.refillInterval * 2)
@@ -71,7 +59,7 @@ extension SizingPolicy {
     }
 
     /// The top-up decision from the whole history, as a refill decides, up to the next scheduled refill.
-    public func topUp(_ observed: PoolObservation, history: ConsumptionHistory) -> TopUpDecision {
+    func topUp(_ observed: PoolObservation, history: ConsumptionHistory) -> TopUpDecision {
         let untilNext = settings.untilNextRefill(since: observed.sinceScheduledRefill)
         return TopUpDecision(sizing: decide(history: history, now: observed.now, untilNextRefill: untilNext), available: observed.available)
     }
@@ -80,7 +68,7 @@ extension SizingPolicy {
 extension ConsumptionHistory {
     /// The buckets the job reads and the simulator records: fine enough for a surge within the
     /// hour, coarse enough to read weeks of history.
-    public static let sizingBucket: Duration = .seconds(300)
+    static let sizingBucket: Duration = .seconds(300)
 
     /// No history, as the static policy sees it.
     static func none(at now: Date) -> ConsumptionHistory {
