@@ -95,7 +95,7 @@ public struct RefillJob: Sendable {
                 "the database has schema version \(version.map(String.init) ?? "none"), this job needs \(Schema.version): run `tome-prefetch migrate`"
             )
         }
-        let infos: (internal: NamespaceInfo, external: NamespaceInfo)
+        let infos: (ns1: NamespaceInfo, ns2: NamespaceInfo)
         do {
             infos = try await dual.checkNamespaces()
         } catch where error.isRetryable {
@@ -107,10 +107,10 @@ public struct RefillJob: Sendable {
                 description: "TOME refused our credentials when checking namespace \(error.namespace) (TOME_AUTH_TOKEN or its secret); nothing was done: \(error.underlying)"
             )
         } catch {
-            let role = error.isExternal ? "NS2 onboarding is a prerequisite of the pool" : "check TOME_NS1"
+            let role = error.isNS2 ? "NS2 onboarding is a prerequisite of the pool" : "check TOME_NS1"
             throw ReadinessError("TOME namespace \(error.namespace) is not usable (\(role)): \(error.underlying)")
         }
-        let largest = min(infos.internal.maxBatchSize, infos.external.maxBatchSize)
+        let largest = min(infos.ns1.maxBatchSize, infos.ns2.maxBatchSize)
         guard configuration.sizing.batchSize <= largest else {
             throw ReadinessError("TOME_BATCH_SIZE is \(configuration.sizing.batchSize) but TOME accepts at most \(largest) per call")
         }

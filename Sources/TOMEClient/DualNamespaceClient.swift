@@ -1,12 +1,12 @@
 public import Logging
 
-/// Approach 1: one call that orchestrates TOME's internal (NS1) and external (NS2) namespaces.
+/// Approach 1: one call that orchestrates TOME's NS1 (token) and NS2 (reference) namespaces.
 ///
 /// ```swift
 /// let tome = try HTTPTOMEClient(configuration: .init(baseURL: "https://tome.internal", authToken: token))
 /// let dual = DualNamespaceClient(tome: tome)
 /// let pair = try await dual.mintPair()                       // NS1 issue, then NS2 tokenize
-/// let internalToken = try await dual.resolve(reference: pair.ns2Token)
+/// let ns1Token = try await dual.resolve(reference: pair.ns2Token)
 /// ```
 ///
 /// Batch forms correlate answers by value, never by position. Mints are idempotent per
@@ -14,16 +14,16 @@ public import Logging
 /// NS1 tokens back from TOME, so no token is lost when NS2 fails half-way.
 public struct DualNamespaceClient: Sendable {
     public struct Configuration: Sendable, Equatable {
-        /// The internal namespace. Default `NS1`.
-        public var internalNamespace: String
-        /// The external namespace. Default `NS2`.
-        public var externalNamespace: String
+        /// The NS1 namespace (tokens). Default `NS1`.
+        public var ns1: String
+        /// The NS2 namespace (references). Default `NS2`.
+        public var ns2: String
         /// The most tokens asked for in one TOME call; larger requests are split. Default 1000.
         public var maxBatchSize: Int
 
-        public init(internalNamespace: String = "NS1", externalNamespace: String = "NS2", maxBatchSize: Int = 1000) {
-            self.internalNamespace = internalNamespace
-            self.externalNamespace = externalNamespace
+        public init(ns1: String = "NS1", ns2: String = "NS2", maxBatchSize: Int = 1000) {
+            self.ns1 = ns1
+            self.ns2 = ns2
             self.maxBatchSize = max(1, maxBatchSize)
         }
     }
@@ -56,14 +56,14 @@ public struct DualNamespaceClient: Sendable {
         repeat {
             let size = max(0, min(remaining, configuration.maxBatchSize))
             let chunkId = count <= configuration.maxBatchSize ? requestId : "\(requestId).\(chunkIndex)"
-            let internalTokens = try await step(.issueInternal, external: false) { namespace throws(TOMEError) in
+            let ns1Tokens = try await step(.issueNS1, inNS2: false) { namespace throws(TOMEError) in
                 try await tome.issueTokens(namespace: namespace, count: size, requestId: "\(chunkId).ns1")
             }
-            let references = try await step(.tokenizeExternal, external: true) { namespace throws(TOMEError) in
-                try await tome.tokenize(namespace: namespace, values: internalTokens, requestId: "\(chunkId).ns2")
+            let references = try await step(.tokenizeNS2, inNS2: true) { namespace throws(TOMEError) in
+                try await tome.tokenize(namespace: namespace, values: ns1Tokens, requestId: "\(chunkId).ns2")
             }
             // The answer was validated to map every NS1 token, so this lookup cannot miss.
-            pairs.append(contentsOf: internalTokens.map { TokenPair(ns1Token: $0, ns2Token: references[$0]!) })
+            pairs.append(contentsOf: ns1Tokens.map { TokenPair(ns1Token: $0, ns2Token: references[$0]!) })
             remaining -= size
             chunkIndex += 1
         } while remaining > 0
@@ -83,15 +83,15 @@ public struct DualNamespaceClient: Sendable {
         pairs.reserveCapacity(distinct.count)
         for (index, chunk) in distinct.chunked(into: configuration.maxBatchSize).enumerated() {
             let chunkId = "\(requestId).\(index)"
-            let internalTokens = try await step(.tokenizeInternal, external: false) { namespace throws(TOMEError) in
+            let ns1Tokens = try await step(.tokenizeNS1, inNS2: false) { namespace throws(TOMEError) in
                 try await tome.tokenize(namespace: namespace, values: Array(chunk), requestId: "\(chunkId).ns1")
             }
-            let references = try await step(.tokenizeExternal, external: true) { namespace throws(TOMEError) in
-                try await tome.tokenize(namespace: namespace, values: Array(internalTokens.values), requestId: "\(chunkId).ns2")
+            let references = try await step(.tokenizeNS2, inNS2: true) { namespace throws(TOMEError) in
+                try await tome.tokenize(namespace: namespace, values: Array(ns1Tokens.values), requestId: "\(chunkId).ns2")
             }
             for value in chunk {
-                let internalToken = internalTokens[value]!
-                pairs[value] = TokenPair(ns1Token: internalToken, ns2Token: references[internalToken]!)
+                let ns1Token = ns1Tokens[value]!
+                pairs[value] = TokenPair(ns1Token: ns1Token, ns2Token: references[ns1Token]!)
             }
         }
         return pairs
@@ -106,7 +106,7 @@ public struct DualNamespaceClient: Sendable {
     public func resolve(references: [String]) async throws(DualNamespaceError) -> ResolveResult {
         var result = ResolveResult(resolved: [:], unknown: [])
         for chunk in references.uniqued().chunked(into: configuration.maxBatchSize) {
-            let answer = try await step(.resolveExternal, external: true) { namespace throws(TOMEError) in
+            let answer = try await step(.resolveNS2, inNS2: true) { namespace throws(TOMEError) in
                 try await tome.detokenize(namespace: namespace, tokens: Array(chunk))
             }
             result.resolved.merge(answer.values) { first, _ in first }
@@ -116,10 +116,10 @@ public struct DualNamespaceClient: Sendable {
     }
 
     /// Checks that both namespaces exist in TOME (NS2 onboarding is a prerequisite), naming the one that does not.
-    public func checkNamespaces() async throws(DualNamespaceError) -> (internal: NamespaceInfo, external: NamespaceInfo) {
-        let internalInfo = try await step(.checkNamespace, external: false) { namespace throws(TOMEError) in try await tome.namespaceInfo(namespace: namespace) }
-        let externalInfo = try await step(.checkNamespace, external: true) { namespace throws(TOMEError) in try await tome.namespaceInfo(namespace: namespace) }
-        return (internalInfo, externalInfo)
+    public func checkNamespaces() async throws(DualNamespaceError) -> (ns1: NamespaceInfo, ns2: NamespaceInfo) {
+        let ns1Info = try await step(.checkNamespace, inNS2: false) { namespace throws(TOMEError) in try await tome.namespaceInfo(namespace: namespace) }
+        let ns2Info = try await step(.checkNamespace, inNS2: true) { namespace throws(TOMEError) in try await tome.namespaceInfo(namespace: namespace) }
+        return (ns1Info, ns2Info)
     }
 
     /// A fresh request id for calls whose caller does not need to replay them.
@@ -132,14 +132,14 @@ public struct DualNamespaceClient: Sendable {
 
     private func step<Answer>(
         _ step: DualNamespaceError.Step,
-        external: Bool,
+        inNS2: Bool,
         _ call: (String) async throws(TOMEError) -> Answer
     ) async throws(DualNamespaceError) -> Answer {
-        let namespace = external ? configuration.externalNamespace : configuration.internalNamespace
+        let namespace = inNS2 ? configuration.ns2 : configuration.ns1
         do {
             return try await call(namespace)
         } catch {
-            throw DualNamespaceError(namespace: namespace, isExternal: external, step: step, underlying: error)
+            throw DualNamespaceError(namespace: namespace, isNS2: inNS2, step: step, underlying: error)
         }
     }
 }

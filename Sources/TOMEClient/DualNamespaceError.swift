@@ -12,14 +12,14 @@ public struct DualNamespaceError: Error, Sendable, CustomStringConvertible {
             self.operation = operation
         }
 
-        /// NS1 `tokens:issue`: fresh internal tokens for new pairs.
-        public static let issueInternal = Step("issue internal tokens", .issue)
-        /// NS1 `tokenize`: the internal token of a value.
-        public static let tokenizeInternal = Step("tokenize values into internal tokens", .tokenize)
-        /// NS2 `tokenize` of NS1 tokens: the external references.
-        public static let tokenizeExternal = Step("map internal tokens to external references", .tokenize)
-        /// NS2 `detokenize`: an external reference back to its internal token.
-        public static let resolveExternal = Step("resolve external references", .detokenize)
+        /// NS1 `tokens:issue`: fresh NS1 tokens for new pairs.
+        public static let issueNS1 = Step("issue NS1 tokens", .issue)
+        /// NS1 `tokenize`: the NS1 token of a value.
+        public static let tokenizeNS1 = Step("tokenize values into NS1 tokens", .tokenize)
+        /// NS2 `tokenize` of NS1 tokens: the NS2 references.
+        public static let tokenizeNS2 = Step("map NS1 tokens to NS2 references", .tokenize)
+        /// NS2 `detokenize`: an NS2 reference back to its NS1 token.
+        public static let resolveNS2 = Step("resolve NS2 references", .detokenize)
         /// `GET` of a namespace, to check it is onboarded.
         public static let checkNamespace = Step("check namespace", .info)
 
@@ -28,8 +28,8 @@ public struct DualNamespaceError: Error, Sendable, CustomStringConvertible {
 
     /// The namespace that failed (the configured NS1 or NS2 name).
     public let namespace: String
-    /// Whether that namespace is the internal (NS1) or the external (NS2) one.
-    public let isExternal: Bool
+    /// Whether that namespace is the NS2 one (references) rather than NS1 (tokens).
+    public let isNS2: Bool
     public let step: Step
     /// The TOME failure underneath.
     public let underlying: TOMEError
@@ -38,7 +38,7 @@ public struct DualNamespaceError: Error, Sendable, CustomStringConvertible {
     public var isRetryable: Bool { underlying.isRetryable }
 
     public var description: String {
-        let role = isExternal ? "external" : "internal"
-        return "\(namespace) (\(role) namespace) failed to \(step): \(underlying)"
+        let role = isNS2 ? "NS2" : "NS1"
+        return "\(namespace) (the \(role) namespace) failed to \(step): \(underlying)"
     }
 }

@@ -91,8 +91,8 @@ struct CardAppSettings {
         let sourceName = reader.string("CARD_TOKEN_SOURCE", default: "pool")
         let tokenSource = CardApplication.Configuration.TokenSource(rawValue: sourceName)
         if tokenSource == nil { reader.problem("CARD_TOKEN_SOURCE must be pool or direct") }
-        let internalNamespace = reader.string("TOME_NS1", default: "NS1")
-        let externalNamespace = reader.string("TOME_NS2", default: "NS2")
+        let ns1 = reader.string("TOME_NS1", default: "NS1")
+        let ns2 = reader.string("TOME_NS2", default: "NS2")
         let logLevel = reader.logLevel("LOG_LEVEL")
         let logFormat = reader.logFormat("LOG_FORMAT")
         problems += reader.problems
@@ -102,7 +102,7 @@ struct CardAppSettings {
         database.maxConnections = maxConnections
         self.database = database
         self.tome = tome
-        self.namespaces = .init(internalNamespace: internalNamespace, externalNamespace: externalNamespace)
+        self.namespaces = .init(ns1: ns1, ns2: ns2)
         self.clients = clients
         self.tokenSource = tokenSource
         self.auditKey = auditKey

@@ -123,7 +123,7 @@ struct FailurePathTests {
         #expect(configuration.sizing.fixedTarget == 10_000)
         #expect(configuration.sizing.batchSize == 500)
         #expect(configuration.sizing.concurrency == 8)
-        #expect(configuration.namespaces.externalNamespace == "NS2")
+        #expect(configuration.namespaces.ns2 == "NS2")
         #expect(configuration.sizing.pairTimeToLive == nil)
         #expect(!"\(configuration.database)".contains("p@ss"))
     }

@@ -51,8 +51,8 @@ struct JobHarness: Sendable {
         }
     }
 
-    var internalTokensIssued: Int { simulator.simulator.stats.namespaces[configuration.namespaces.internalNamespace]?.tokensIssued ?? -1 }
-    var issueCalls: Int { simulator.simulator.stats.namespaces[configuration.namespaces.internalNamespace]?.calls["issue"] ?? -1 }
+    var ns1TokensIssued: Int { simulator.simulator.stats.namespaces[configuration.namespaces.ns1]?.tokensIssued ?? -1 }
+    var issueCalls: Int { simulator.simulator.stats.namespaces[configuration.namespaces.ns1]?.calls["issue"] ?? -1 }
 
     /// Every stored pair must agree with TOME's NS2 detokenize.
     func auditIsClean() async throws -> Bool {

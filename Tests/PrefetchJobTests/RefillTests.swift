@@ -24,7 +24,7 @@ struct RefillTests {
             #expect(summary.tomeCalls == 22)
             #expect(try await harness.pooled == 1_050)
             #expect(try await harness.duplicateTokens == 0)
-            #expect(harness.internalTokensIssued == 1_050)
+            #expect(harness.ns1TokensIssued == 1_050)
             #expect(try await harness.auditIsClean())
         }
     }
@@ -60,7 +60,7 @@ struct RefillTests {
             #expect(stopped.status == .partial)
             #expect(stopped.batchesCommitted == 3)
             #expect(stopped.error?.contains("NS2") == true)
-            #expect(harness.internalTokensIssued == 400)
+            #expect(harness.ns1TokensIssued == 400)
 
             let next = try await harness.refill(RefillRequest(idempotencyKey: "second"))
             #expect(next.resumed?.runIds == [stopped.runId!])
@@ -70,7 +70,7 @@ struct RefillTests {
             #expect(try await harness.pooled == 1_000)
             #expect(try await harness.duplicateTokens == 0)
             // The fourth batch's NS1 tokens were asked for again under the same request id: none leaked.
-            #expect(harness.internalTokensIssued == 1_000)
+            #expect(harness.ns1TokensIssued == 1_000)
             #expect(try await harness.count("SELECT count(*) FROM refill_run WHERE status = 'succeeded'") == 2)
 
             // Replaying the first key now returns the finished run's stored result.
@@ -134,7 +134,7 @@ struct RefillTests {
                 #expect(holder.hasSuffix("/a") || holder.hasSuffix("/b"))
             }
             #expect(try await harness.pooled == 1_500)
-            #expect(harness.internalTokensIssued == 1_500)
+            #expect(harness.ns1TokensIssued == 1_500)
         }
     }
 
@@ -186,7 +186,7 @@ struct RefillTests {
             #expect(summary?.status == .succeeded)
             #expect(try await harness.pooled == 3_000)
             #expect(try await harness.duplicateTokens == 0)
-            #expect(harness.internalTokensIssued == 3_000)
+            #expect(harness.ns1TokensIssued == 3_000)
             #expect(harness.simulator.simulator.stats.faultsInjected > 0)
             #expect(try await harness.auditIsClean())
         }

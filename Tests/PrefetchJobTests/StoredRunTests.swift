@@ -55,7 +55,7 @@ struct StoredRunTests {
             // The schema's check would refuse the value; a newer version's rows are what this stands for.
             try await harness.database.query(PostgresQuery(unsafeSQL: "ALTER TABLE refill_run DROP CONSTRAINT refill_run_\(column)_check"))
             try await harness.database.query(PostgresQuery(unsafeSQL: "UPDATE refill_run SET \(column) = '\(value)'"))
-            let issuedBefore = harness.internalTokensIssued
+            let issuedBefore = harness.ns1TokensIssued
             // Its own key finds the row; for a status, so does any refill (it looks for runs to finish).
             for key in column == "status" ? ["k-unknown", "k-other"] : ["k-unknown"] {
                 let result = await answer(harness, key: key)
@@ -65,7 +65,7 @@ struct StoredRunTests {
                 }
                 #expect(failure.description.contains("run \(first.runId ?? "?") in refill_run has \(column) \"\(value)\""), "\(failure.description)")
             }
-            #expect(harness.internalTokensIssued == issuedBefore)
+            #expect(harness.ns1TokensIssued == issuedBefore)
             #expect(try await harness.count("SELECT count(*) FROM refill_batch") == 2)
         }
     }
@@ -83,7 +83,7 @@ struct StoredRunTests {
                 let again = try await tome.issueTokens(namespace: "NS1", count: 100, requestId: "\(runId)-0.ns1")
                 #expect(Set(again) == stored)
             }
-            #expect(harness.internalTokensIssued == 200)
+            #expect(harness.ns1TokensIssued == 200)
         }
     }
 }

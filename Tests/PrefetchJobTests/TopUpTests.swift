@@ -67,12 +67,12 @@ struct TopUpTests {
             #expect(first.pairsInserted == 700)
             #expect(first.poolAfter == 1_000)
             #expect(try await harness.count("SELECT count(*) FROM refill_run WHERE trigger = 'top-up'") == 1)
-            let issued = harness.internalTokensIssued
+            let issued = harness.ns1TokensIssued
             // The scheduler retries the same firing: the run's result comes back, nothing is fetched again.
             let retried = try await harness.topUp(RefillRequest(trigger: .topUp, idempotencyKey: Self.firing))
             #expect(retried.replayed)
             #expect(retried.runId == first.runId)
-            #expect(harness.internalTokensIssued == issued)
+            #expect(harness.ns1TokensIssued == issued)
             #expect(try await harness.count("SELECT count(*) FROM refill_run WHERE trigger = 'top-up'") == 1)
             #expect(try await harness.duplicateTokens == 0)
             #expect(try await harness.auditIsClean())

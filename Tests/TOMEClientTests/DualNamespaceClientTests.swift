@@ -44,10 +44,10 @@ struct DualNamespaceClientTests {
                 try await dual.mintPairs(count: 10, requestId: "half-way")
             }
             #expect(error?.namespace == "NS2")
-            #expect(error?.isExternal == true)
-            #expect(error?.step == .tokenizeExternal)
+            #expect(error?.isNS2 == true)
+            #expect(error?.step == .tokenizeNS2)
             #expect(error?.isRetryable == true)
-            #expect(error?.description.contains("NS2 (external namespace)") == true)
+            #expect(error?.description.contains("NS2 (the NS2 namespace)") == true)
 
             try running.simulator.setFaults(FaultSettings())
             let pairs = try await dual.mintPairs(count: 10, requestId: "half-way")
@@ -64,8 +64,8 @@ struct DualNamespaceClientTests {
                 try await DualNamespaceClient(tome: client).mintPair()
             }
             #expect(error?.namespace == "NS1")
-            #expect(error?.isExternal == false)
-            #expect(error?.step == .issueInternal)
+            #expect(error?.isNS2 == false)
+            #expect(error?.step == .issueNS1)
             #expect(error?.underlying.status == 403)
             #expect(running.simulator.stats.namespaces["NS2"]?.calls["tokenize"] == 0)
         }
@@ -108,8 +108,8 @@ struct DualNamespaceClientTests {
         }
         try await withSimulatorAndClient { _, client in
             let infos = try await DualNamespaceClient(tome: client).checkNamespaces()
-            #expect(infos.internal.name == "NS1")
-            #expect(infos.external.name == "NS2")
+            #expect(infos.ns1.name == "NS1")
+            #expect(infos.ns2.name == "NS2")
         }
     }
 
@@ -117,7 +117,7 @@ struct DualNamespaceClientTests {
         try await withSimulatorAndClient(simulator: .init(namespaces: ["cards-internal", "cards-external"])) { running, client in
             let dual = DualNamespaceClient(
                 tome: client,
-                configuration: .init(internalNamespace: "cards-internal", externalNamespace: "cards-external")
+                configuration: .init(ns1: "cards-internal", ns2: "cards-external")
             )
             let pair = try await dual.mintPair()
             #expect(try await dual.resolve(reference: pair.ns2Token) == pair.ns1Token)

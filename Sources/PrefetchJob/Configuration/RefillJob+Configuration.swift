@@ -6,7 +6,7 @@ extension RefillJob {
     public struct Configuration: Sendable {
         public var database: DatabaseConfiguration
         public var tome: HTTPTOMEClient.Configuration
-        /// The internal and external namespaces. Default `NS1` and `NS2`.
+        /// The NS1 and NS2 namespaces' names. Default `NS1` and `NS2`.
         public var namespaces: DualNamespaceClient.Configuration
         /// How large the pool is and how a refill fills it: the target, the forecast's settings,
         /// the batches and their concurrency. Defaults: see `SizingSettings`.

@@ -43,12 +43,12 @@ extension RefillJob.Configuration {
             environment["TOME_AUTH_TOKEN"] = secrets.tomeAuthToken
         }
         let maxConnections = reader.integer("DATABASE_MAX_CONNECTIONS", default: 10, in: 1...500)
-        let internalNamespace = reader.string("TOME_NS1", default: "NS1")
-        let externalNamespace = reader.string("TOME_NS2", default: "NS2")
-        for (name, value) in [("TOME_NS1", internalNamespace), ("TOME_NS2", externalNamespace)] where !NamespaceName.isValid(value) {
+        let ns1 = reader.string("TOME_NS1", default: "NS1")
+        let ns2 = reader.string("TOME_NS2", default: "NS2")
+        for (name, value) in [("TOME_NS1", ns1), ("TOME_NS2", ns2)] where !NamespaceName.isValid(value) {
             reader.problem("\(name) may use only letters, digits, '_' and '-'")
         }
-        if internalNamespace == externalNamespace { reader.problem("TOME_NS1 and TOME_NS2 must name different namespaces") }
+        if ns1 == ns2 { reader.problem("TOME_NS1 and TOME_NS2 must name different namespaces") }
         let sizing = SizingSettings(reader: &reader)
         let metrics = PoolMetrics.Settings(
             namespace: reader.string("METRICS_NAMESPACE", default: "TomePool"),
@@ -77,7 +77,7 @@ extension RefillJob.Configuration {
         self.init(
             database: database,
             tome: tome,
-            namespaces: .init(internalNamespace: internalNamespace, externalNamespace: externalNamespace, maxBatchSize: sizing.batchSize),
+            namespaces: .init(ns1: ns1, ns2: ns2, maxBatchSize: sizing.batchSize),
             sizing: sizing,
             metrics: metrics,
             leaseTimeToLive: .seconds(leaseSeconds),

@@ -53,7 +53,7 @@ struct BatchExecutor: Sendable {
                 logger.info("batch was committed before; nothing inserted")
             }
         } catch {
-            if let error = error as? DualNamespaceError, error.step == .issueInternal { calls -= 1 }
+            if let error = error as? DualNamespaceError, error.step == .issueNS1 { calls -= 1 }
             let failure = JobFailure(error)
             result = .failed(JobFailure(kind: failure.kind, description: "batch \(batch.number): \(failure)"))
         }
@@ -66,8 +66,8 @@ struct BatchExecutor: Sendable {
     /// The client already rejects duplicates within each namespace; a token that appears in
     /// both namespaces would make an NS2 lookup return an NS1 token for a different card.
     static func checkDistinct(_ pairs: [TokenPair]) throws(BatchError) {
-        let internalTokens = Set(pairs.map(\.ns1Token))
-        if pairs.contains(where: { internalTokens.contains($0.ns2Token) }) {
+        let ns1Tokens = Set(pairs.map(\.ns1Token))
+        if pairs.contains(where: { ns1Tokens.contains($0.ns2Token) }) {
             throw BatchError("TOME returned an NS2 reference equal to an NS1 token; the batch was not stored")
         }
     }

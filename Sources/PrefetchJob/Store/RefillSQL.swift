@@ -85,7 +85,7 @@ enum RefillSQL {
     /// the count of pairs that went in. A pair already assigned to a card is never put back.
     /// Returns no row when the batch had been committed before.
     static func commitBatch(
-        runId: String, batchNo: Int, requestId: String, internalTokens: [String], externalTokens: [String],
+        runId: String, batchNo: Int, requestId: String, ns1Tokens: [String], ns2Tokens: [String],
         timeToLiveSeconds: Int?
     ) -> PostgresQuery {
         """
@@ -96,14 +96,14 @@ enum RefillSQL {
             INSERT INTO token_pool (ns1_token, ns2_token, run_id, batch_no, fetched_at, expires_at)
             SELECT p.ns1, p.ns2, \(runId), \(batchNo), now(),
                    now() + (\(timeToLiveSeconds)::INT * INTERVAL '1 second')
-            FROM pending, UNNEST(\(internalTokens)::TEXT[], \(externalTokens)::TEXT[]) AS p (ns1, ns2)
+            FROM pending, UNNEST(\(ns1Tokens)::TEXT[], \(ns2Tokens)::TEXT[]) AS p (ns1, ns2)
             WHERE NOT EXISTS (SELECT 1 FROM token_assignment a WHERE a.ns1_token = p.ns1)
               AND NOT EXISTS (SELECT 1 FROM token_assignment a WHERE a.ns2_token = p.ns2)
             ON CONFLICT DO NOTHING
             RETURNING 1
         )
         INSERT INTO refill_batch (run_id, batch_no, request_id, pairs_requested, pairs_inserted)
-        SELECT \(runId), \(batchNo), \(requestId), \(internalTokens.count), (SELECT count(*) FROM inserted)
+        SELECT \(runId), \(batchNo), \(requestId), \(ns1Tokens.count), (SELECT count(*) FROM inserted)
         FROM pending
         ON CONFLICT DO NOTHING
         RETURNING pairs_inserted

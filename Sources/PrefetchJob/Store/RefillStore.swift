@@ -82,7 +82,7 @@ struct RefillStore: Sendable {
     func commitBatch(runId: String, batchNo: Int, requestId: String, pairs: [TokenPair], timeToLive: Duration?) async throws(DatabaseError) -> Int? {
         let query = RefillSQL.commitBatch(
             runId: runId, batchNo: batchNo, requestId: requestId,
-            internalTokens: pairs.map(\.ns1Token), externalTokens: pairs.map(\.ns2Token),
+            ns1Tokens: pairs.map(\.ns1Token), ns2Tokens: pairs.map(\.ns2Token),
             timeToLiveSeconds: timeToLive.map { Int($0.components.seconds) }
         )
         return try await withDatabaseWork(operation: "commit a batch", retryConnectionErrors: true, logger: logger) {
