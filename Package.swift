@@ -107,7 +107,10 @@ let package = Package(
                 "Resilience", logging, nioSSL, postgresNIO,
                 // Only to recognise the pool's own errors (circuit breaker, shutdown) in messages.
                 connectionPoolModule,
-            ]
+            ],
+            // Compiled into the module as bytes: a Lambda zip and the container image carry only
+            // the binary, so there is no resource bundle to read it from at run time.
+            resources: [.embedInCode("schema.sql")]
         ),
         .target(
             name: "PrefetchJob",

@@ -1,17 +1,10 @@
 import TestSupport
-import Foundation
 import PoolDatabase
 import PostgresNIO
 import Testing
 
 @Suite("Schema")
 struct SchemaTests {
-    @Test func theEmbeddedSchemaIsSchemaSQL() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let onDisk = try String(contentsOf: root.appendingPathComponent("schema.sql"), encoding: .utf8)
-        #expect(Schema.sql + "\n" == onDisk || Schema.sql == onDisk, "schema.sql changed: run scripts/embed-schema")
-    }
-
     @Test(arguments: TestDatabase.Isolation.allCases)
     func applyingTheSchemaTwiceChangesNothing(isolation: TestDatabase.Isolation) async throws {
         try await TestDatabase.withIsolatedSchema(isolation: isolation) { _, client in
