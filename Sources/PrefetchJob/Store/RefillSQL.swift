@@ -12,18 +12,19 @@ import Foundation
 enum RefillSQL {
     static let leaseName = "refill"
 
+    /// The columns a `RunRecord` is read from (`RunRecord(row:)`), in its order.
+    static let runColumns = """
+        run_id, idempotency_key, trigger, reason, status, target, pool_before, deficit,
+        planned_pairs, batch_size, batches_planned, result
+        """
+
     static func findRun(key: String) -> PostgresQuery {
-        """
-        SELECT run_id, idempotency_key, trigger, reason, status, target, pool_before, deficit,
-               planned_pairs, batch_size, batches_planned, result
-        FROM refill_run WHERE idempotency_key = \(key)
-        """
+        "SELECT \(unescaped: runColumns) FROM refill_run WHERE idempotency_key = \(key)"
     }
 
     /// Runs whose plan may be unfinished: anything not marked succeeded, oldest first.
     static let unfinishedRuns: PostgresQuery = """
-        SELECT run_id, idempotency_key, trigger, reason, status, target, pool_before, deficit,
-               planned_pairs, batch_size, batches_planned, result
+        SELECT \(unescaped: runColumns)
         FROM refill_run WHERE status <> 'succeeded' AND batches_planned > 0
         ORDER BY started_at
         """
@@ -144,6 +145,7 @@ enum RefillSQL {
         """
     }
 
+    /// Read by `RunOverview(row:)`, in its order.
     static func recentRuns(limit: Int) -> PostgresQuery {
         """
         SELECT run_id, trigger, status, started_at, finished_at, target, planned_pairs, batches_planned,

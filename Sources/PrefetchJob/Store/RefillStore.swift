@@ -173,20 +173,8 @@ struct RefillStore: Sendable {
     }
 
     func recentRuns(limit: Int) async throws -> [RunOverview] {
-        typealias Row = (String, String, String, Date, Date?, Int, Int, Int, Int, Int, String?, String?, String?)
-        let rows: [Row] = try await retrying("read recent runs") {
-            var rows: [Row] = []
-            for try await row in try await client.query(RefillSQL.recentRuns(limit: limit), logger: logger).decode(Row.self) { rows.append(row) }
-            return rows
-        }
-        return try rows.map { row throws(StoredRunError) in
-            RunOverview(
-                runId: row.0, trigger: row.1, status: row.2, startedAt: row.3, finishedAt: row.4, target: row.5,
-                plannedPairs: row.6, batchesPlanned: row.7, batchesCommitted: row.8, pairsInserted: row.9,
-                expiredRemoved: try row.12.flatMap { json throws(StoredRunError) in try StoredRunResult.decode(json, runId: row.0).summary.expiredRemoved },
-                error: row.10, reason: row.11
-            )
-        }
+        let rows = try await rows(RefillSQL.recentRuns(limit: limit), operation: "read recent runs")
+        return try rows.map(RunOverview.init(row:))
     }
 
     func samplePairs(pooled limit: Int) async throws(DatabaseError) -> [TokenPair] {
@@ -207,26 +195,16 @@ struct RefillStore: Sendable {
         }
     }
 
-    /// `refill_run` rows, read strictly: a trigger or status this program does not know is an
-    /// error that names the run (an unknown status read as `running` would resume the run).
     private func runs(_ query: PostgresQuery, operation: String) async throws -> [RunRecord] {
-        typealias Row = (String, String, String, String?, String, Int, Int, Int, Int, Int, Int, String?)
-        let rows: [Row] = try await retrying(operation) {
-            var rows: [Row] = []
-            for try await row in try await client.query(query, logger: logger).decode(Row.self) { rows.append(row) }
+        try await rows(query, operation: operation).map(RunRecord.init(row:))
+    }
+
+    /// Every row of `query`, read with the store's retries; decoded by the row types (`RefillRows.swift`).
+    private func rows(_ query: PostgresQuery, operation: String) async throws(DatabaseError) -> [PostgresRow] {
+        try await retrying(operation) {
+            var rows: [PostgresRow] = []
+            for try await row in try await client.query(query, logger: logger) { rows.append(row) }
             return rows
-        }
-        return try rows.map { row throws(StoredRunError) in
-            guard let trigger = RefillRequest.Trigger(rawValue: row.2) else {
-                throw StoredRunError(runId: row.0, problem: "has trigger \"\(row.2.prefix(40))\", which this tome-prefetch does not know")
-            }
-            guard let status = RunStatus(rawValue: row.4) else {
-                throw StoredRunError(runId: row.0, problem: "has status \"\(row.4.prefix(40))\", which this tome-prefetch does not know")
-            }
-            return RunRecord(
-                runId: row.0, idempotencyKey: row.1, trigger: trigger, reason: row.3, status: status, target: row.5,
-                poolBefore: row.6, deficit: row.7, plannedPairs: row.8, batchSize: row.9, batchesPlanned: row.10, result: row.11
-            )
         }
     }
 
