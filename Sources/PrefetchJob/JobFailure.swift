@@ -64,17 +64,21 @@ public struct JobFailure: Error, Sendable, CustomStringConvertible {
         self.description = description
     }
 
+    /// A malformed event; the message names the field and the problem, and nothing was written.
+    static func event(_ description: String) -> JobFailure { JobFailure(kind: .event, description: description) }
+    /// Something outside the job must be fixed before it can refill: the schema, TOME's namespaces, the batch size.
+    static func notReady(_ description: String) -> JobFailure { JobFailure(kind: .notReady, description: description) }
+    /// TOME answered against a rule the client cannot check alone; the batch was not stored.
+    static func tome(_ description: String) -> JobFailure { JobFailure(kind: .tome, description: description) }
+
     /// The kind of failure `error` is, with its description.
     init(_ error: any Error) {
         switch error {
         case let error as JobFailure: self = error
         case let error as DatabaseError: self.init(kind: error.isLoginRefused ? .databaseLogin : .database, description: "\(error)")
-        case is ReadinessError: self.init(kind: .notReady, description: "\(error)")
         case let error as TOMEError: self.init(kind: error.refusedOurCredentials ? .tomeCredentials : .tome, description: "\(error)")
         case let error as DualNamespaceError:
             self.init(kind: error.underlying.refusedOurCredentials ? .tomeCredentials : .tome, description: "\(error)")
-        case is BatchError: self.init(kind: .tome, description: "\(error)")
-        case is EventError: self.init(kind: .event, description: "\(error)")
         default: self.init(kind: .other, description: "\(error)")
         }
     }

@@ -91,7 +91,7 @@ public struct RefillJob: Sendable {
         if readiness.isReady { return }
         let version = try await Schema.currentVersion(database, logger: logger)
         guard let version, version >= Schema.version else {
-            throw ReadinessError(
+            throw JobFailure.notReady(
                 "the database has schema version \(version.map(String.init) ?? "none"), this job needs \(Schema.version): run `tome-prefetch migrate`"
             )
         }
@@ -100,7 +100,7 @@ public struct RefillJob: Sendable {
             infos = try await dual.checkNamespaces()
         } catch where error.isRetryable {
             // Rate limiting, a 5xx or a timeout says nothing about onboarding; the next run checks again.
-            throw ReadinessError("TOME did not answer the check of namespace \(error.namespace); nothing was done: \(error.underlying)")
+            throw JobFailure.notReady("TOME did not answer the check of namespace \(error.namespace); nothing was done: \(error.underlying)")
         } catch where error.underlying.refusedOurCredentials {
             throw JobFailure(
                 kind: .tomeCredentials,
@@ -108,11 +108,11 @@ public struct RefillJob: Sendable {
             )
         } catch {
             let role = error.isNS2 ? "NS2 onboarding is a prerequisite of the pool" : "check TOME_NS1"
-            throw ReadinessError("TOME namespace \(error.namespace) is not usable (\(role)): \(error.underlying)")
+            throw JobFailure.notReady("TOME namespace \(error.namespace) is not usable (\(role)): \(error.underlying)")
         }
         let largest = min(infos.ns1.maxBatchSize, infos.ns2.maxBatchSize)
         guard configuration.sizing.batchSize <= largest else {
-            throw ReadinessError("TOME_BATCH_SIZE is \(configuration.sizing.batchSize) but TOME accepts at most \(largest) per call")
+            throw JobFailure.notReady("TOME_BATCH_SIZE is \(configuration.sizing.batchSize) but TOME accepts at most \(largest) per call")
         }
         readiness.markReady()
     }
@@ -178,10 +178,4 @@ final class ReadinessFlag: Sendable {
     private let ready = Atomic<Bool>(false)
     var isReady: Bool { ready.load(ordering: .acquiring) }
     func markReady() { ready.store(true, ordering: .releasing) }
-}
-
-/// The job cannot refill until something outside it is fixed (schema, TOME namespaces, batch size).
-struct ReadinessError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -91,7 +91,7 @@ struct DemandSimulatorTests {
             ("timestamp,value\n2026-01-05T00:00:00Z,1\n", "a trace needs at least two rows"),
         ]
         for (csv, message) in cases {
-            #expect(throws: DemandTraceError.self) { try DemandTrace(csv: csv) }
+            #expect(throws: SimulationError.self) { try DemandTrace(csv: csv) }
             do {
                 _ = try DemandTrace(csv: csv)
             } catch {

@@ -46,7 +46,7 @@ struct EventDecoderTests {
         #expect(request.idempotencyKey == "scheduler:arn:aws:scheduler:eu-west-1:123456789012:schedule/default/tome-prefetch-top-up@2026-11-28T04:05:00Z")
         #expect(try decode(#"{"action": "top-up", "dryRun": true}"#) == .topUp(RefillRequest(trigger: .topUp, dryRun: true)))
         for bad in [#"{"action": "top-up", "target": 5}"#, #"{"action": "top-up", "trigger": "manual"}"#, #"{"action": "refill", "trigger": "top-up"}"#] {
-            #expect(throws: EventError.self) { try decode(bad) }
+            #expect(throws: JobFailure.self) { try decode(bad) }
         }
     }
 
@@ -85,13 +85,14 @@ struct EventDecoderTests {
         (#"{"source": "aws.events", "detail-type": "Scheduled Event"}"#, "no \"id\""),
     ])
     func malformedEventsAreRejectedNamingTheProblem(input: String, expected: String) {
-        let error = #expect(throws: EventError.self) { try decode(input) }
+        let error = #expect(throws: JobFailure.self) { try decode(input) }
+        #expect(error?.kind == .event)
         #expect(error?.description.contains(expected) == true, "\(error?.description ?? "no error")")
     }
 
     @Test func oversizedEventsAreRejectedBeforeParsing() {
         let huge = "{\"reason\": \"" + String(repeating: "a", count: 70_000) + "\"}"
-        let error = #expect(throws: EventError.self) { try decode(huge) }
+        let error = #expect(throws: JobFailure.self) { try decode(huge) }
         #expect(error?.description.contains("limit") == true)
     }
 

@@ -43,7 +43,8 @@ struct ScheduledEnvelopeTests {
         (#"{"version":"0","id":"x","detail-type":"EC2 Instance State-change Notification","source":"aws.events","detail":{}}"#, "aws.events must have \"detail-type\""),
     ])
     func anythingElseFromAWSIsRejectedNamingWhatIsWrong(event: String, expected: String) throws {
-        let error = #expect(throws: EventError.self) { try decode(event) }
+        let error = #expect(throws: JobFailure.self) { try decode(event) }
+        #expect(error?.kind == .event)
         #expect(error?.description.contains(expected) == true, "\(error?.description ?? "no error")")
     }
 }

@@ -6,7 +6,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Turns the bytes of one event into a `JobEvent`, or an `EventError` that says what is wrong.
+/// Turns the bytes of one event into a `JobEvent`, or a `JobFailure` of kind `event` that says what is wrong.
 ///
 /// Accepted shapes, as AWS and on-call send them:
 /// - an EventBridge rule's scheduled event (`"source": "aws.events"`, `"detail-type": "Scheduled Event"`):
@@ -31,22 +31,22 @@ public enum EventDecoder {
         "scheduledTime", "scheduleArn", "executionId", "attempt",
     ]
 
-    public static func decode(_ bytes: some Collection<UInt8>) throws(EventError) -> JobEvent {
+    public static func decode(_ bytes: some Collection<UInt8>) throws(JobFailure) -> JobEvent {
         guard bytes.count <= maxEventBytes else {
-            throw EventError("the event is \(bytes.count) bytes; the limit is \(maxEventBytes)")
+            throw JobFailure.event("the event is \(bytes.count) bytes; the limit is \(maxEventBytes)")
         }
         // Foundation's decoder would also take trailing commas; events are strict JSON.
         guard StrictJSON.isValid(bytes) else {
-            throw EventError("the event is not valid JSON (RFC 8259, nested at most \(StrictJSON.maxDepth) deep)")
+            throw JobFailure.event("the event is not valid JSON (RFC 8259, nested at most \(StrictJSON.maxDepth) deep)")
         }
         let document: JSONValue
         do {
             document = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
         } catch {
-            throw EventError("the event is not valid JSON")
+            throw JobFailure.event("the event is not valid JSON")
         }
         guard case .object(let fields) = document else {
-            throw EventError("the event must be a JSON object, got \(document.typeName)")
+            throw JobFailure.event("the event must be a JSON object, got \(document.typeName)")
         }
         switch fields["source"] {
         case .string("aws.events"): return try ScheduledEnvelope.decode(fields, source: .rule)
@@ -57,12 +57,12 @@ public enum EventDecoder {
         switch fields["action"] {
         case nil: action = "refill"
         case .string(let name): action = name
-        case let other?: throw EventError("\"action\" must be a string, got \(other.typeName)")
+        case let other?: throw JobFailure.event("\"action\" must be a string, got \(other.typeName)")
         }
         switch action {
         case "status", "migrate":
             if let extra = fields.keys.sorted().first(where: { $0 != "action" }) {
-                throw EventError("a \(action) event takes no fields, got \"\(extra.prefix(40))\"")
+                throw JobFailure.event("a \(action) event takes no fields, got \"\(extra.prefix(40))\"")
             }
             return action == "status" ? .status : .migrate
         case "refill":
@@ -70,19 +70,19 @@ public enum EventDecoder {
         case "top-up":
             // The target is the sizing policy's; a top-up is never a manual override of it.
             for field in ["target", "trigger"] where fields[field] != nil {
-                throw EventError("a top-up event takes no \"\(field)\": it fills to the sizing policy's target")
+                throw JobFailure.event("a top-up event takes no \"\(field)\": it fills to the sizing policy's target")
             }
             var request = try refill(fields)
             request.trigger = .topUp
             return .topUp(request)
         default:
-            throw EventError("unknown action \"\(action.prefix(40))\"; use \"refill\", \"top-up\", \"status\" or \"migrate\"")
+            throw JobFailure.event("unknown action \"\(action.prefix(40))\"; use \"refill\", \"top-up\", \"status\" or \"migrate\"")
         }
     }
 
-    private static func refill(_ fields: [String: JSONValue]) throws(EventError) -> RefillRequest {
+    private static func refill(_ fields: [String: JSONValue]) throws(JobFailure) -> RefillRequest {
         if let unknown = fields.keys.sorted().first(where: { !refillFields.contains($0) }) {
-            throw EventError(
+            throw JobFailure.event(
                 "unknown field \"\(unknown.prefix(40))\" in a refill event; known fields: "
                     + refillFields.sorted().joined(separator: ", ")
             )
@@ -90,14 +90,14 @@ public enum EventDecoder {
         var request = RefillRequest()
         if let trigger = try string(fields, "trigger", maxLength: 20) {
             guard let parsed = RefillRequest.Trigger(rawValue: trigger), parsed != .topUp else {
-                throw EventError("\"trigger\" must be \"scheduled\" or \"manual\"")
+                throw JobFailure.event("\"trigger\" must be \"scheduled\" or \"manual\"")
             }
             request.trigger = parsed
         }
         request.target = try integer(fields, "target", in: 0...50_000_000)
         request.maxPairs = try integer(fields, "maxPairs", in: 1...50_000_000)
         if let value = fields["dryRun"] {
-            guard case .bool(let dryRun) = value else { throw EventError("\"dryRun\" must be true or false, got \(value.typeName)") }
+            guard case .bool(let dryRun) = value else { throw JobFailure.event("\"dryRun\" must be true or false, got \(value.typeName)") }
             request.dryRun = dryRun
         }
         request.reason = try string(fields, "reason", maxLength: 500)
@@ -106,41 +106,41 @@ public enum EventDecoder {
         if let attempt = fields["attempt"] {
             switch attempt {
             case .number, .string: break
-            default: throw EventError("\"attempt\" must be a number, got \(attempt.typeName)")
+            default: throw JobFailure.event("\"attempt\" must be a number, got \(attempt.typeName)")
             }
         }
         let scheduledTime = try string(fields, "scheduledTime", maxLength: 64)
         let scheduleArn = try string(fields, "scheduleArn", maxLength: 512)
         if let scheduledTime {
             if scheduledTime.hasPrefix("<aws.") {
-                throw EventError("\"scheduledTime\" was not filled in: the schedule's Input is not templated by EventBridge Scheduler")
+                throw JobFailure.event("\"scheduledTime\" was not filled in: the schedule's Input is not templated by EventBridge Scheduler")
             }
             request.trigger = .scheduled
             // Every retry of one firing carries the same schedule and time, so it finds the same run.
             request.idempotencyKey = request.idempotencyKey ?? "scheduler:\(scheduleArn ?? "default")@\(scheduledTime)"
         } else if request.trigger == .scheduled && request.idempotencyKey == nil {
-            throw EventError("a scheduled refill needs \"scheduledTime\" or \"idempotencyKey\", so that retries are recognised")
+            throw JobFailure.event("a scheduled refill needs \"scheduledTime\" or \"idempotencyKey\", so that retries are recognised")
         }
         if let key = request.idempotencyKey, key.isEmpty || key.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            throw EventError("\"idempotencyKey\" must be a non-empty printable string")
+            throw JobFailure.event("\"idempotencyKey\" must be a non-empty printable string")
         }
         return request
     }
 
-    static func string(_ fields: [String: JSONValue], _ name: String, maxLength: Int) throws(EventError) -> String? {
+    static func string(_ fields: [String: JSONValue], _ name: String, maxLength: Int) throws(JobFailure) -> String? {
         guard let value = fields[name] else { return nil }
-        guard case .string(let text) = value else { throw EventError("\"\(name)\" must be a string, got \(value.typeName)") }
-        guard text.count <= maxLength else { throw EventError("\"\(name)\" is longer than \(maxLength) characters") }
+        guard case .string(let text) = value else { throw JobFailure.event("\"\(name)\" must be a string, got \(value.typeName)") }
+        guard text.count <= maxLength else { throw JobFailure.event("\"\(name)\" is longer than \(maxLength) characters") }
         return text
     }
 
-    private static func integer(_ fields: [String: JSONValue], _ name: String, in range: ClosedRange<Int>) throws(EventError) -> Int? {
+    private static func integer(_ fields: [String: JSONValue], _ name: String, in range: ClosedRange<Int>) throws(JobFailure) -> Int? {
         guard let value = fields[name] else { return nil }
         guard case .number(let number) = value, number.rounded() == number, let whole = Int(exactly: number) else {
-            throw EventError("\"\(name)\" must be a whole number, got \(value.typeName)")
+            throw JobFailure.event("\"\(name)\" must be a whole number, got \(value.typeName)")
         }
         guard range.contains(whole) else {
-            throw EventError("\"\(name)\" must be between \(range.lowerBound) and \(range.upperBound), got \(whole)")
+            throw JobFailure.event("\"\(name)\" must be between \(range.lowerBound) and \(range.upperBound), got \(whole)")
         }
         return whole
     }

@@ -46,12 +46,3 @@ public struct RefillRequest: Sendable, Equatable {
         self.reason = reason
     }
 }
-
-/// An event that cannot be handled; the message names the field and the problem, and nothing was written.
-public struct EventError: Error, Sendable, CustomStringConvertible {
-    public let description: String
-
-    init(_ description: String) {
-        self.description = description
-    }
-}

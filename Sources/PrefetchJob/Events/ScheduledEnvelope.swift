@@ -17,20 +17,20 @@ enum ScheduledEnvelope {
 
     static let fields: Set<String> = ["version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"]
 
-    static func decode(_ fields: [String: JSONValue], source: Source) throws(EventError) -> JobEvent {
+    static func decode(_ fields: [String: JSONValue], source: Source) throws(JobFailure) -> JobEvent {
         let origin = "an event from \(source.rawValue)"
         if let unknown = fields.keys.sorted().first(where: { !Self.fields.contains($0) }) {
-            throw EventError("unknown field \"\(unknown.prefix(40))\" in \(origin); known fields: \(Self.fields.sorted().joined(separator: ", "))")
+            throw JobFailure.event("unknown field \"\(unknown.prefix(40))\" in \(origin); known fields: \(Self.fields.sorted().joined(separator: ", "))")
         }
         guard case .string("Scheduled Event") = fields["detail-type"] else {
-            throw EventError("\(origin) must have \"detail-type\": \"Scheduled Event\"; this job handles no other")
+            throw JobFailure.event("\(origin) must have \"detail-type\": \"Scheduled Event\"; this job handles no other")
         }
         try requireEmptyDetail(fields["detail"], origin: origin)
         switch source {
         case .rule:
             // A rule's event id is kept across EventBridge's own retries of one delivery.
             guard case .string(let id) = fields["id"], !id.isEmpty, id.count <= 200 else {
-                throw EventError("\(origin) has no \"id\" string")
+                throw JobFailure.event("\(origin) has no \"id\" string")
             }
             return .refill(RefillRequest(trigger: .scheduled, idempotencyKey: "eventbridge:\(id)"))
         case .scheduler:
@@ -38,10 +38,10 @@ enum ScheduledEnvelope {
             guard case .array(let resources) = fields["resources"], resources.count == 1,
                 case .string(let arn) = resources[0], arn.hasPrefix("arn:"), arn.contains(":schedule/"), arn.count <= 512
             else {
-                throw EventError("\(origin) must name its schedule: \"resources\" must hold the schedule's ARN")
+                throw JobFailure.event("\(origin) must name its schedule: \"resources\" must hold the schedule's ARN")
             }
             guard let time = try EventDecoder.string(fields, "time", maxLength: 64), isTimestamp(time) else {
-                throw EventError("\(origin) must have a \"time\" (an RFC 3339 UTC time such as 2026-11-28T05:00:00Z)")
+                throw JobFailure.event("\(origin) must have a \"time\" (an RFC 3339 UTC time such as 2026-11-28T05:00:00Z)")
             }
             return .refill(RefillRequest(trigger: .scheduled, idempotencyKey: "scheduler:\(arn)@\(time)"))
         }
@@ -49,7 +49,7 @@ enum ScheduledEnvelope {
 
     /// The envelope carries no settings: `detail` is `{}`, or the string `"{}"` as Scheduler sends
     /// it. A schedule that wants settings gives the job an `Input` of its own instead.
-    private static func requireEmptyDetail(_ detail: JSONValue?, origin: String) throws(EventError) {
+    private static func requireEmptyDetail(_ detail: JSONValue?, origin: String) throws(JobFailure) {
         switch detail {
         case nil:
             return
@@ -58,7 +58,7 @@ enum ScheduledEnvelope {
         case .string(let text)? where text.filter({ !$0.isWhitespace }) == "{}":
             return
         default:
-            throw EventError("\(origin) must have an empty \"detail\"; to pass settings, give the schedule an Input such as {\"action\": \"refill\", …}")
+            throw JobFailure.event("\(origin) must have an empty \"detail\"; to pass settings, give the schedule an Input such as {\"action\": \"refill\", …}")
         }
     }
 

@@ -65,16 +65,10 @@ struct BatchExecutor: Sendable {
 
     /// The client already rejects duplicates within each namespace; a token that appears in
     /// both namespaces would make an NS2 lookup return an NS1 token for a different card.
-    static func checkDistinct(_ pairs: [TokenPair]) throws(BatchError) {
+    static func checkDistinct(_ pairs: [TokenPair]) throws(JobFailure) {
         let ns1Tokens = Set(pairs.map(\.ns1Token))
         if pairs.contains(where: { ns1Tokens.contains($0.ns2Token) }) {
-            throw BatchError("TOME returned an NS2 reference equal to an NS1 token; the batch was not stored")
+            throw JobFailure.tome("TOME returned an NS2 reference equal to an NS1 token; the batch was not stored")
         }
     }
-}
-
-/// TOME's answer broke a rule the client cannot check alone; the batch was not stored.
-struct BatchError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

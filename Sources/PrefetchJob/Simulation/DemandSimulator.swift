@@ -301,8 +301,13 @@ extension Int {
     }
 }
 
-/// A simulation that cannot run: the message says why.
+/// A simulation that cannot run, or a demand trace that cannot be read: the message says why
+/// (for a trace, the line and what is wrong with it).
 public struct SimulationError: Error, Sendable, CustomStringConvertible {
     public var description: String
     init(_ description: String) { self.description = description }
+
+    static func trace(line: Int, problem: String) -> SimulationError {
+        SimulationError("line \(line): \(problem)")
+    }
 }

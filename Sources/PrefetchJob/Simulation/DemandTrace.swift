@@ -22,13 +22,13 @@ public struct DemandTrace: Sendable, Equatable {
 
     public var end: Int { start + step * values.count }
 
-    /// Reads a trace; anything wrong is a `DemandTraceError` that names the line.
-    public init(csv text: String) throws(DemandTraceError) {
+    /// Reads a trace; anything wrong is a `SimulationError` that names the line.
+    public init(csv text: String) throws(SimulationError) {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
         while let last = lines.last, last.allSatisfy(\.isWhitespace) { lines.removeLast() }
-        guard let header = lines.first else { throw DemandTraceError(line: 1, problem: "the file is empty; expected the header timestamp,value") }
+        guard let header = lines.first else { throw SimulationError.trace(line: 1, problem: "the file is empty; expected the header timestamp,value") }
         guard header.filter({ !$0.isWhitespace }).lowercased() == "timestamp,value" else {
-            throw DemandTraceError(line: 1, problem: "the header must be timestamp,value, got \"\(header.prefix(60))\"")
+            throw SimulationError.trace(line: 1, problem: "the header must be timestamp,value, got \"\(header.prefix(60))\"")
         }
         var rows: [(time: Int, value: Double, line: Int)] = []
         rows.reserveCapacity(lines.count)
@@ -36,30 +36,30 @@ public struct DemandTrace: Sendable, Equatable {
             let number = index + 1
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
             guard fields.count == 2 else {
-                throw DemandTraceError(line: number, problem: "expected two fields, timestamp,value; got \(fields.count)")
+                throw SimulationError.trace(line: number, problem: "expected two fields, timestamp,value; got \(fields.count)")
             }
             guard let time = Self.parseTime(fields[0].trimmingCharacters(in: .whitespaces)) else {
-                throw DemandTraceError(line: number, problem: "\"\(fields[0].prefix(40))\" is not a UTC time like 2026-01-05 13:30:00 or 2026-01-05T13:30:00Z")
+                throw SimulationError.trace(line: number, problem: "\"\(fields[0].prefix(40))\" is not a UTC time like 2026-01-05 13:30:00 or 2026-01-05T13:30:00Z")
             }
             guard let value = Double(fields[1].trimmingCharacters(in: .whitespaces)), value.isFinite, value >= 0 else {
-                throw DemandTraceError(line: number, problem: "\"\(fields[1].prefix(40))\" is not a demand value (a number, 0 or more)")
+                throw SimulationError.trace(line: number, problem: "\"\(fields[1].prefix(40))\" is not a demand value (a number, 0 or more)")
             }
             if let previous = rows.last, time <= previous.time {
-                throw DemandTraceError(line: number, problem: "its time is not after the previous line's; the rows must be in time order")
+                throw SimulationError.trace(line: number, problem: "its time is not after the previous line's; the rows must be in time order")
             }
             rows.append((time, value, number))
         }
-        guard rows.count >= 2 else { throw DemandTraceError(line: lines.count, problem: "a trace needs at least two rows to have a step") }
+        guard rows.count >= 2 else { throw SimulationError.trace(line: lines.count, problem: "a trace needs at least two rows to have a step") }
         let step = zip(rows, rows.dropFirst()).map { $1.time - $0.time }.min() ?? 0
         guard (60...3_600).contains(step) else {
-            throw DemandTraceError(line: rows[1].line, problem: "the step is \(step) s; it must be between 1 minute and 1 hour")
+            throw SimulationError.trace(line: rows[1].line, problem: "the step is \(step) s; it must be between 1 minute and 1 hour")
         }
         var values: [Double] = [rows[0].value]
         var filled = 0
         for (previous, row) in zip(rows, rows.dropFirst()) {
             let gap = row.time - previous.time
             guard gap % step == 0, gap <= Self.longestGap else {
-                throw DemandTraceError(line: row.line, problem: "it is \(gap) s after the previous row; the file's step is \(step) s (gaps must be whole steps, at most a day)")
+                throw SimulationError.trace(line: row.line, problem: "it is \(gap) s after the previous row; the file's step is \(step) s (gaps must be whole steps, at most a day)")
             }
             let missing = gap / step - 1
             for k in 0..<missing {
@@ -139,12 +139,4 @@ public struct DemandTrace: Sendable, Equatable {
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
         return era * 146_097 + dayOfEra - 719_468
     }
-}
-
-/// A demand trace that cannot be read: the line and what is wrong with it.
-public struct DemandTraceError: Error, Sendable, CustomStringConvertible {
-    public var line: Int
-    public var problem: String
-
-    public var description: String { "line \(line): \(problem)" }
 }
