@@ -94,7 +94,7 @@ let package = Package(
         ),
         .target(
             name: "TOMESimulator",
-            dependencies: ["TOMEWire", hummingbird, hummingbirdTLS, logging, nioSSL, serviceLifecycle]
+            dependencies: ["ProcessConfiguration", "TOMEWire", hummingbird, hummingbirdTLS, logging, nioSSL, serviceLifecycle]
         ),
         .executableTarget(
             name: "tome-simulator",
@@ -188,7 +188,7 @@ let package = Package(
         .testTarget(
             name: "CardServiceTests",
             dependencies: [
-                "CardService", "PoolDatabase", "TestSupport", "TOMEClient", "TOMESimulator", "TokenPool",
+                "CardService", "PoolDatabase", "ProcessConfiguration", "TestSupport", "TOMEClient", "TOMESimulator", "TokenPool",
                 asyncHTTPClient, crypto, httpTypes, hummingbird, hummingbirdTesting, logging, metrics,
                 postgresNIO, prometheus, serviceLifecycle,
             ]

@@ -3,6 +3,7 @@ import HummingbirdTLS
 import NIOSSL
 public import Logging
 import NIOCore
+public import ProcessConfiguration
 public import ServiceLifecycle
 import TOMEWire
 
@@ -20,9 +21,9 @@ public struct SimulatedTOME: Service {
         configuration: Configuration,
         logger: Logger = Logger(label: "tome.simulator", factory: { _ in SwiftLogNoOpLogHandler() }),
         onListening: @escaping @Sendable (String) async -> Void = { _ in }
-    ) throws(SimulatorConfigurationError) {
+    ) throws(ConfigurationError) {
         let problems = configuration.problems()
-        guard problems.isEmpty else { throw SimulatorConfigurationError(problems: problems) }
+        guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         self.configuration = configuration
         self.vault = TokenVault(namespaces: configuration.namespaces)
         self.faults = FaultInjector(settings: configuration.faults, seed: configuration.seed)
@@ -69,9 +70,9 @@ public struct SimulatedTOME: Service {
     }
 
     /// Replaces the faults, as `PUT /admin/faults` does.
-    public func setFaults(_ settings: FaultSettings) throws(SimulatorConfigurationError) {
+    public func setFaults(_ settings: FaultSettings) throws(ConfigurationError) {
         let problems = settings.problems()
-        guard problems.isEmpty else { throw SimulatorConfigurationError(problems: problems) }
+        guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         faults.replace(settings)
     }
 
@@ -102,7 +103,7 @@ public struct SimulatedTOME: Service {
             guard let url = await iterator.next() else {
                 // The server stopped before listening: surface its error.
                 _ = try await group.next()
-                throw SimulatorConfigurationError(problems: ["the simulator stopped before it listened"])
+                throw ConfigurationError(problems: ["the simulator stopped before it listened"])
             }
             defer { group.cancelAll() }
             return try await body(RunningSimulator(url: url, simulator: simulator))
@@ -116,13 +117,4 @@ public struct RunningSimulator: Sendable {
     public let url: String
     /// The simulator itself, for stats, faults and reset without HTTP.
     public let simulator: SimulatedTOME
-}
-
-/// A simulator configuration that cannot start, with every problem named.
-public struct SimulatorConfigurationError: Error, Sendable, CustomStringConvertible {
-    public let problems: [String]
-
-    public var description: String {
-        "invalid simulator configuration: " + problems.joined(separator: "; ")
-    }
 }

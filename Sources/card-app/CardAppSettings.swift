@@ -74,7 +74,7 @@ struct CardAppSettings {
         var trustedProxies = TrustedProxies.none
         switch TrustedProxies.parse(reader.optionalString("CARD_APP_TRUSTED_PROXIES") ?? "") {
         case .success(let parsed): trustedProxies = parsed
-        case .failure(let error): reader.problem("CARD_APP_TRUSTED_PROXIES: \(error)")
+        case .failure(let error): reader.problem("CARD_APP_TRUSTED_PROXIES: \(error.problems.joined(separator: "; "))")
         }
         let fromTOME = reader.string("CARD_APP_DETOKENIZE_FROM_TOME", default: "true")
         if fromTOME != "true" && fromTOME != "false" { reader.problem("CARD_APP_DETOKENIZE_FROM_TOME must be true or false") }
@@ -141,7 +141,7 @@ struct CardAppSettings {
         do {
             return try ServerTLS(certificateChainPEM: pem.certificate, privateKeyPEM: pem.key)
         } catch {
-            reader.problem("card-app's TLS: \(error)")
+            reader.problem("card-app's TLS: \(error.problems.joined(separator: "; "))")
             return nil
         }
     }

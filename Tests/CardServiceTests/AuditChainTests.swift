@@ -1,4 +1,5 @@
 import CardService
+import ProcessConfiguration
 import Foundation
 import HTTPTypes
 import TestSupport
@@ -104,8 +105,8 @@ struct AuditChainTests {
             return try app.audit.requestRecords().first?["source"] as? String
         }
         #expect(direct == "127.0.0.1")
-        #expect(throws: TrustedProxiesError.self) { try TrustedProxies.parse("10.0.0.0/33").get() }
-        #expect(throws: TrustedProxiesError.self) { try TrustedProxies.parse("load-balancer").get() }
+        #expect(throws: ConfigurationError.self) { try TrustedProxies.parse("10.0.0.0/33").get() }
+        #expect(throws: ConfigurationError.self) { try TrustedProxies.parse("load-balancer").get() }
     }
 
     /// A change to the clients in force, and a reload that was refused, are on the record.

@@ -1,3 +1,4 @@
+import ProcessConfiguration
 import Testing
 import TOMEClient
 import TOMESimulator
@@ -92,6 +93,6 @@ struct SimulatorHTTPTests {
         for fragment in ["port", "bad/name", "batch size", "hangRate"] {
             #expect(problems.contains { $0.contains(fragment) }, "\(fragment) is not named")
         }
-        #expect(throws: SimulatorConfigurationError.self) { try SimulatedTOME(configuration: configuration) }
+        #expect(throws: ConfigurationError.self) { try SimulatedTOME(configuration: configuration) }
     }
 }

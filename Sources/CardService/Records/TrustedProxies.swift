@@ -1,4 +1,4 @@
-import ProcessConfiguration
+public import ProcessConfiguration
 
 #if canImport(Glibc)
 import Glibc
@@ -36,13 +36,13 @@ public struct TrustedProxies: Sendable, Equatable {
     }
 
     /// Parses `10.0.0.0/16, fd00::/8`; nil, with the entry that is not a network, when one is wrong.
-    public static func parse(_ text: String) -> Result<TrustedProxies, TrustedProxiesError> {
+    public static func parse(_ text: String) -> Result<TrustedProxies, ConfigurationError> {
         var networks: [Network] = []
         for entry in text.split(separator: ",").map({ String($0).trimmingWhitespace() }) where !entry.isEmpty {
             let parts = entry.split(separator: "/", maxSplits: 1).map(String.init)
-            guard let address = Self.bytes(parts[0]) else { return .failure(TrustedProxiesError(entry: entry)) }
+            guard let address = Self.bytes(parts[0]) else { return .failure(Self.notANetwork(entry)) }
             let length = parts.count == 2 ? Int(parts[1]) : address.count * 8
-            guard let length, (0...address.count * 8).contains(length) else { return .failure(TrustedProxiesError(entry: entry)) }
+            guard let length, (0...address.count * 8).contains(length) else { return .failure(Self.notANetwork(entry)) }
             networks.append(Network(address: address, prefixLength: length))
         }
         return .success(TrustedProxies(networks: networks))
@@ -74,7 +74,8 @@ public struct TrustedProxies: Sendable, Equatable {
     }
 }
 
-public struct TrustedProxiesError: Error, Sendable, CustomStringConvertible {
-    let entry: String
-    public var description: String { "\"\(entry.prefix(60))\" is not an address or network (CIDR such as 10.0.0.0/16)" }
+extension TrustedProxies {
+    static func notANetwork(_ entry: some StringProtocol) -> ConfigurationError {
+        ConfigurationError(problems: ["\"\(entry.prefix(60))\" is not an address or network (CIDR such as 10.0.0.0/16)"])
+    }
 }
