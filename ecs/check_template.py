@@ -27,7 +27,6 @@ Needs cfn-lint (for its YAML loader); scripts/lint-template installs it. No AWS 
 is used.
 """
 
-import argparse
 import copy
 import fnmatch
 import ipaddress
@@ -37,7 +36,8 @@ import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts", "lib"))
-from template_check import NO_VALUE, Conditions, Report, as_list, get_att, load, parameter_values, show  # noqa: E402
+from template_check import (NO_VALUE, SECRET_ACTIONS, Conditions, Report, arguments, as_list,  # noqa: E402
+                            check_dynamic_references, get_att, load, parameter_values, show)
 
 CONTAINER = "card-app"
 PORT = 8080
@@ -85,16 +85,6 @@ SECRET_PARAMETERS = set(SECRET_ARN_PARAMETERS) | {"TomeAuthTokenSecretArn", "Tom
 # A name like these in Environment would put a secret in the task definition, readable by anyone
 # allowed ecs:DescribeTaskDefinition.
 SECRET_NAME = re.compile(r"TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL|_KEY$|CLIENTS|^DATABASE_URL$")
-# What an execution role could read a secret with; only the grants the scenario expects may match them.
-SECRET_ACTIONS = [
-    "secretsmanager:GetSecretValue",
-    "secretsmanager:BatchGetSecretValue",
-    "ssm:GetParameter",
-    "ssm:GetParameters",
-    "ssm:GetParametersByPath",
-    "ssm:GetParameterHistory",
-    "kms:Decrypt",
-]
 EXECUTION_MANAGED_POLICY = {
     "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 }
@@ -109,35 +99,41 @@ ELB_IDLE_TIMEOUT_DEFAULT_S = 60  # the load balancer's idle timeout when the tem
 # A card creation's database steps at most: the pooled insert, the Idempotency-Key lookup, the
 # fallback transaction (its TOME calls inside that step's bound), the lookup of a concurrent winner.
 CARD_CREATION_STEPS = 4
-SOURCE_FACTS = [
-    # (file, pattern, the value its first group must have (None: the pattern must match), what it is)
-    ("Sources/PoolDatabase/DatabaseRetry.swift", r"attemptTimeout: Duration = \.seconds\((\d+)\)",
-     DATABASE_STEP_S, "the bound of one database step"),
-    ("Sources/Resilience/RetryPolicy.swift", r"maxRetryAfter: Duration = \.seconds\((\d+)\)",
-     RETRY_AFTER_CAP_S, "the longest Retry-After the TOME client waits"),
-    ("Sources/TOMEClient/HTTPTOMEClient+Environment.swift", r"retry: RetryPolicy\(maxAttempts: attempts\)",
-     None, "the TOME client's retry policy: TOME_MAX_ATTEMPTS, and the default Retry-After cap"),
-    ("Sources/TOMEClient/HTTPTOMEClient+Environment.swift", r"\"TOME_REQUEST_TIMEOUT_MS\"", None,
-     "TOME_REQUEST_TIMEOUT_MS, the per-attempt timeout"),
-    ("Sources/TOMEClient/HTTPTOMEClient+Environment.swift", r"\"TOME_MAX_ATTEMPTS\"", None,
-     "TOME_MAX_ATTEMPTS, the attempts per call"),
-    ("Sources/CardService/Routes/OperationsRoutes.swift", r"withTimeout\(\.seconds\((\d+)\)\)", READINESS_S,
-     "readiness's database bound"),
-    ("Sources/card-app/ServeCommand.swift", r"commandName: \"serve\"", None, "the serve subcommand"),
-    ("Sources/card-app/ServeCommand.swift", r"@Option\([^)]*\)\s*var host\b", None, "the --host option"),
-    ("Sources/card-app/ServeCommand.swift", r"@Option\([^)]*\)\s*var port\b", None, "the --port option"),
-    ("Sources/card-app/ServeCommand.swift", r"gracefulShutdownSignals: \[\.sigterm", None,
-     "SIGTERM starting the graceful shutdown"),
-    ("Sources/card-app/ServeCommand.swift", r"maximumGracefulShutdownDuration = settings\.drain\b", None,
-     "CARD_APP_DRAIN_SECONDS bounding the graceful shutdown"),
-    ("Sources/card-app/ServeCommand.swift", r"maximumCancellationDuration = \.seconds\((\d+)\)", CANCELLATION_S,
-     "the bound of the cancellation after the drain"),
-    ("Sources/card-app/CardAppSettings.swift", r"\"CARD_APP_DRAIN_SECONDS\", default: \d+, in: 1\.\.\.(\d+)\)",
-     DRAIN_MAX_S, "the largest CARD_APP_DRAIN_SECONDS accepted"),
-    ("Sources/card-app/CardAppSettings.swift",
-     r"\"CARD_APP_IDLE_TIMEOUT_SECONDS\", default: \d+, in: 1\.\.\.([\d_]+)\)", IDLE_MAX_S,
-     "the largest CARD_APP_IDLE_TIMEOUT_SECONDS accepted"),
-]
+SOURCE_FACTS = {
+    # file: [(pattern, the value its first group must have (None: the pattern must match), what it is)]
+    "Sources/PoolDatabase/DatabaseRetry.swift": [
+        (r"attemptTimeout: Duration = \.seconds\((\d+)\)", DATABASE_STEP_S, "the bound of one database step"),
+    ],
+    "Sources/Resilience/RetryPolicy.swift": [
+        (r"maxRetryAfter: Duration = \.seconds\((\d+)\)", RETRY_AFTER_CAP_S,
+         "the longest Retry-After the TOME client waits"),
+    ],
+    "Sources/TOMEClient/HTTPTOMEClient+Environment.swift": [
+        (r"retry: RetryPolicy\(maxAttempts: attempts\)", None,
+         "the TOME client's retry policy: TOME_MAX_ATTEMPTS, and the default Retry-After cap"),
+        (r"\"TOME_REQUEST_TIMEOUT_MS\"", None, "TOME_REQUEST_TIMEOUT_MS, the per-attempt timeout"),
+        (r"\"TOME_MAX_ATTEMPTS\"", None, "TOME_MAX_ATTEMPTS, the attempts per call"),
+    ],
+    "Sources/CardService/Routes/OperationsRoutes.swift": [
+        (r"withTimeout\(\.seconds\((\d+)\)\)", READINESS_S, "readiness's database bound"),
+    ],
+    "Sources/card-app/ServeCommand.swift": [
+        (r"commandName: \"serve\"", None, "the serve subcommand"),
+        (r"@Option\([^)]*\)\s*var host\b", None, "the --host option"),
+        (r"@Option\([^)]*\)\s*var port\b", None, "the --port option"),
+        (r"gracefulShutdownSignals: \[\.sigterm", None, "SIGTERM starting the graceful shutdown"),
+        (r"maximumGracefulShutdownDuration = settings\.drain\b", None,
+         "CARD_APP_DRAIN_SECONDS bounding the graceful shutdown"),
+        (r"maximumCancellationDuration = \.seconds\((\d+)\)", CANCELLATION_S,
+         "the bound of the cancellation after the drain"),
+    ],
+    "Sources/card-app/CardAppSettings.swift": [
+        (r"\"CARD_APP_DRAIN_SECONDS\", default: \d+, in: 1\.\.\.(\d+)\)", DRAIN_MAX_S,
+         "the largest CARD_APP_DRAIN_SECONDS accepted"),
+        (r"\"CARD_APP_IDLE_TIMEOUT_SECONDS\", default: \d+, in: 1\.\.\.([\d_]+)\)", IDLE_MAX_S,
+         "the largest CARD_APP_IDLE_TIMEOUT_SECONDS accepted"),
+    ],
+}
 FARGATE_STOP_TIMEOUT_MAX_S = 120
 # Amazon ECS Developer Guide, the CPU and memory combinations Fargate accepts (MiB per CPU units).
 FARGATE_MEMORY = {
@@ -251,12 +247,17 @@ def defaults(template):
     return Scenario("defaults", template, SCENARIOS["token in Secrets Manager"]).resources()
 
 
+def begin(report, group, template):
+    """Starts a group of checks on the template as the default parameters make it: the template's
+    parameters, and its resources as those parameters (and a TOME token secret) make them."""
+    report.start(group)
+    return template.get("Parameters", {}), defaults(template)
+
+
 def check_text(report, text):
-    report.start("dynamic references")
-    for pattern in ("{{resolve:", "ssm-secure"):
-        report.check(pattern not in text, f"the template contains {pattern!r}: CloudFormation would resolve a "
-                                          "secret into the task definition; secrets reach the task through Secrets")
-    report.done("no {{resolve: and no ssm-secure in the template")
+    check_dynamic_references(report, text, ("{{resolve:", "ssm-secure"),
+                             "CloudFormation would resolve a secret into the task definition; secrets reach the "
+                             "task through Secrets")
 
 
 def check_parameters(report, template):
@@ -365,6 +366,7 @@ def check_execution_role(report, template):
             if statement.get("Effect") != "Allow":
                 continue
             actions = [a for a in as_list(statement.get("Action", [])) if isinstance(a, str)]
+            # Only the grants the scenario expects may match what could read a secret.
             reading = [s for s in SECRET_ACTIONS if any(fnmatch.fnmatch(s.lower(), a.lower()) for a in actions)]
             for action in reading:
                 for resource in as_list(statement.get("Resource", [])):
@@ -388,8 +390,7 @@ def check_execution_role(report, template):
 
 
 def check_task_role(report, template):
-    report.start("task role")
-    resources = defaults(template)
+    _, resources = begin(report, "task role", template)
     _, task = one(report, resources, "AWS::ECS::TaskDefinition")
     role = task.get("TaskRoleArn")
     if report.check(isinstance(role, dict) and "Fn::GetAtt" in role and role["Fn::GetAtt"][0] in resources,
@@ -405,8 +406,7 @@ def check_task_role(report, template):
 
 
 def check_container(report, template):
-    report.start("container")
-    resources = defaults(template)
+    _, resources = begin(report, "container", template)
     task, container = container_of(report, resources)
     user = container.get("User")
     numeric = re.fullmatch(r"(\d+)(?::(\d+))?", str(user)) if user is not None else None
@@ -443,17 +443,21 @@ def check_container(report, template):
 
 def check_sources(report, repo_root):
     report.start("card-app's sources")
-    for path, pattern, expected, what in SOURCE_FACTS:
+    for path, facts in SOURCE_FACTS.items():
         full = os.path.join(repo_root, path)
-        if not report.check(os.path.exists(full), f"{path} is missing; it states {what}"):
-            continue
-        with open(full, encoding="utf-8") as file:
-            match = re.search(pattern, file.read())
-        if not report.check(match is not None, f"{path} no longer states {what} ({pattern})"):
-            continue
-        if expected is not None:
-            report.check(int(match.group(1)) == expected,  # int() reads Swift's 3_600 too
-                         f"{path} puts {what} at {match.group(1)} s; these checks assume {expected} s")
+        source = None
+        if os.path.exists(full):
+            with open(full, encoding="utf-8") as file:
+                source = file.read()
+        for pattern, expected, what in facts:
+            if not report.check(source is not None, f"{path} is missing; it states {what}"):
+                continue
+            match = re.search(pattern, source)
+            if not report.check(match is not None, f"{path} no longer states {what} ({pattern})"):
+                continue
+            if expected is not None:
+                report.check(int(match.group(1)) == expected,  # int() reads Swift's 3_600 too
+                             f"{path} puts {what} at {match.group(1)} s; these checks assume {expected} s")
     report.done(f"a database step {DATABASE_STEP_S} s, Retry-After at most {RETRY_AFTER_CAP_S} s, readiness "
                 f"{READINESS_S} s, TOME_REQUEST_TIMEOUT_MS and TOME_MAX_ATTEMPTS, serve --host --port, SIGTERM "
                 f"drains for CARD_APP_DRAIN_SECONDS (at most {DRAIN_MAX_S} s), then cancels within "
@@ -473,12 +477,16 @@ def longest_request_s(report, environment):
     return max(CARD_CREATION_STEPS * DATABASE_STEP_S, DATABASE_STEP_S + tome)
 
 
-def check_drain(report, template):
-    report.start("drain")
-    resources = defaults(template)
+def task_settings(report, resources):
+    """The card-app container, its Environment, and its longest request under those settings."""
     _, container = container_of(report, resources)
     environment = environment_of(container)
-    longest = longest_request_s(report, environment)
+    return container, environment, longest_request_s(report, environment)
+
+
+def check_drain(report, template):
+    _, resources = begin(report, "drain", template)
+    container, environment, longest = task_settings(report, resources)
     drain = number(environment.get("CARD_APP_DRAIN_SECONDS"))
     report.check(drain is not None and 1 <= drain <= DRAIN_MAX_S,
                  f"CARD_APP_DRAIN_SECONDS is {show(environment.get('CARD_APP_DRAIN_SECONDS'))}: the task must set it, "
@@ -513,11 +521,8 @@ def check_idle_timeouts(report, template):
     card-app works), and card-app's is longer than the load balancer's, as the ELB guide advises: the
     load balancer then closes an idle connection first and never sends a request on one card-app is
     closing (a 502)."""
-    report.start("idle timeouts")
-    resources = defaults(template)
-    _, container = container_of(report, resources)
-    environment = environment_of(container)
-    longest = longest_request_s(report, environment)
+    _, resources = begin(report, "idle timeouts", template)
+    _, environment, longest = task_settings(report, resources)
     _, balancer = one(report, resources, "AWS::ElasticLoadBalancingV2::LoadBalancer")
     balancer_idle = number({a.get("Key"): a.get("Value") for a in balancer.get("LoadBalancerAttributes", [])}
                            .get("idle_timeout.timeout_seconds")) or ELB_IDLE_TIMEOUT_DEFAULT_S
@@ -547,9 +552,7 @@ SUBNET_CIDRS_REFUSED = ["0.0.0.0/0", "10.0.0.0/8", "10.0.0.0/15", "10.0.0.16/29"
 
 
 def check_client_addresses(report, template):
-    report.start("client addresses")
-    parameters = template.get("Parameters", {})
-    resources = defaults(template)
+    parameters, resources = begin(report, "client addresses", template)
     _, container = container_of(report, resources)
     proxies = environment_of(container).get("CARD_APP_TRUSTED_PROXIES")
     wanted = {"Fn::Join": [",", ref("LoadBalancerSubnetCidrs")]}
@@ -588,9 +591,7 @@ def private(cidr):
 
 
 def check_load_balancer(report, template):
-    report.start("load balancer")
-    parameters = template.get("Parameters", {})
-    resources = defaults(template)
+    parameters, resources = begin(report, "load balancer", template)
     balancer_name, balancer = one(report, resources, "AWS::ElasticLoadBalancingV2::LoadBalancer")
     scheme = parameters.get("LoadBalancerScheme", {})
     report.check(balancer.get("Scheme") == ref("LoadBalancerScheme") and scheme.get("Default") == "internal"
@@ -643,8 +644,8 @@ def check_listeners(report, resources, balancer_name):
 
 
 def check_target_group(report, template):
-    report.start("target group")
-    _, group = one(report, defaults(template), "AWS::ElasticLoadBalancingV2::TargetGroup")
+    _, resources = begin(report, "target group", template)
+    _, group = one(report, resources, "AWS::ElasticLoadBalancingV2::TargetGroup")
     expected = {"TargetType": "ip", "Protocol": "HTTP", "Port": PORT, "HealthCheckPath": "/health/ready",
                 "Matcher": {"HttpCode": "200"}, "VpcId": ref("VpcId")}
     for key, value in expected.items():
@@ -674,9 +675,7 @@ def security_group_ref(node, security_groups):
 
 
 def check_network(report, template):
-    report.start("service network")
-    parameters = template.get("Parameters", {})
-    resources = defaults(template)
+    parameters, resources = begin(report, "service network", template)
     _, service = one(report, resources, "AWS::ECS::Service")
     _, balancer = one(report, resources, "AWS::ElasticLoadBalancingV2::LoadBalancer")
     security_groups = of_type(resources, "AWS::EC2::SecurityGroup")
@@ -728,9 +727,7 @@ def check_database_ingress(report, template, tasks_group):
 
 
 def check_service(report, template):
-    report.start("service")
-    parameters = template.get("Parameters", {})
-    resources = defaults(template)
+    parameters, resources = begin(report, "service", template)
     service_name, service = one(report, resources, "AWS::ECS::Service")
     cluster_name, cluster = one(report, resources, "AWS::ECS::Cluster")
     task_name, _ = one(report, resources, "AWS::ECS::TaskDefinition")
@@ -767,9 +764,7 @@ def check_service(report, template):
 
 
 def check_scaling(report, template):
-    report.start("auto scaling")
-    parameters = template.get("Parameters", {})
-    resources = defaults(template)
+    parameters, resources = begin(report, "auto scaling", template)
     service_name, _ = one(report, resources, "AWS::ECS::Service")
     cluster_name, _ = one(report, resources, "AWS::ECS::Cluster")
     target_name, target = one(report, resources, "AWS::ApplicationAutoScaling::ScalableTarget")
@@ -795,9 +790,7 @@ def check_scaling(report, template):
 
 
 def check_logs(report, template):
-    report.start("logs")
-    parameters = template.get("Parameters", {})
-    resources = defaults(template)
+    parameters, resources = begin(report, "logs", template)
     group_name, group = one(report, resources, "AWS::Logs::LogGroup")
     retention = parameters.get("LogRetentionDays", {})
     report.check(group.get("RetentionInDays") == ref("LogRetentionDays"),
@@ -830,8 +823,7 @@ def check_names(report, template):
 
 
 def check_alarms(report, template):
-    report.start("alarms")
-    resources = defaults(template)
+    _, resources = begin(report, "alarms", template)
     alarms = of_type(resources, "AWS::CloudWatch::Alarm")
     missing = set(ALARMS) - set(alarms)
     report.check(not missing, f"missing alarms: {', '.join(sorted(missing))}")
@@ -863,8 +855,7 @@ def check_alarms(report, template):
 
 
 def check_outputs(report, template):
-    report.start("outputs")
-    resources = defaults(template)
+    _, resources = begin(report, "outputs", template)
     balancer, _ = one(report, resources, "AWS::ElasticLoadBalancingV2::LoadBalancer")
     group, _ = one(report, resources, "AWS::Logs::LogGroup")
     cluster, _ = one(report, resources, "AWS::ECS::Cluster")
@@ -928,13 +919,9 @@ def run_mutants(template, repo_root):
 
 
 def main():
-    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--template", default=os.path.join(repo, "ecs", "template.yaml"))
-    parser.add_argument("--repo-root", default=repo, help="where Sources/ is, whose bounds the drain checks read")
-    parser.add_argument("--mutants", action="store_true",
-                        help="check that every built-in mutant of the template fails the checks")
-    args = parser.parse_args()
+    args = arguments(__doc__, os.path.join("ecs", "template.yaml"),
+                     repo_root_help="where Sources/ is, whose bounds the drain checks read",
+                     mutants_help="check that every built-in mutant of the template fails the checks")
 
     text, template = load(args.template)
     if args.mutants:

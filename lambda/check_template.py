@@ -14,7 +14,6 @@ Needs aws-sam-translator and cfn-lint (for its YAML loader); scripts/lint-templa
 No AWS account or network is used.
 """
 
-import argparse
 import copy
 import fnmatch
 import json
@@ -26,7 +25,8 @@ from samtranslator.model.exceptions import InvalidDocumentException
 from samtranslator.translator.transform import transform
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts", "lib"))
-from template_check import Conditions, Report, as_list, get_att, load, show  # noqa: E402
+from template_check import (SECRET_ACTIONS, Conditions, Report, arguments, as_list,  # noqa: E402
+                            check_dynamic_references, get_att, load, show)
 from template_check import parameter_values as shared_parameter_values  # noqa: E402
 
 FUNCTION = "PrefetchFunction"
@@ -107,19 +107,10 @@ MANAGED_POLICIES = {
     name: f"arn:aws:iam::aws:policy/service-role/{name}"
     for name in ("AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole")
 }
-# What an execution role could read a secret with; only the three grants below may match them.
-SECRET_ACTIONS = [
-    "secretsmanager:GetSecretValue",
-    "secretsmanager:BatchGetSecretValue",
-    "ssm:GetParameter",
-    "ssm:GetParameters",
-    "ssm:GetParametersByPath",
-    "ssm:GetParameterHistory",
-    "kms:Decrypt",
-]
 PARAMETER_ARN = {
     "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${TomeAuthTokenParameter}"
 }
+# The only grants that may match SECRET_ACTIONS (what an execution role could read a secret with).
 ALLOWED_SECRET_GRANTS = [
     ("secretsmanager:GetSecretValue", {"Ref": "DatabaseSecretArn"}),
     ("ssm:GetParameter", PARAMETER_ARN),
@@ -225,11 +216,8 @@ def check_code_uri(report, template, template_path, repo_root):
 
 
 def check_text(report, text):
-    report.start("dynamic references")
-    for pattern in ("ssm-secure", "{{resolve:"):
-        report.check(pattern not in text, f"the template contains {pattern!r}: secrets are read at run time, "
-                                          "never resolved into the function's configuration")
-    report.done("no ssm-secure and no {{resolve: in the template")
+    check_dynamic_references(report, text, ("ssm-secure", "{{resolve:"),
+                             "secrets are read at run time, never resolved into the function's configuration")
 
 
 def partition(region):
@@ -813,13 +801,9 @@ def check_mutants(template, template_path, repo_root):
 
 
 def main():
-    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--template", default=os.path.join(repo, "lambda", "template.yaml"))
-    parser.add_argument("--repo-root", default=repo, help="where .build/lambda/tome-prefetch.zip is made")
-    parser.add_argument("--mutants", action="store_true",
-                        help="also check that templates with one known mistake each are refused")
-    args = parser.parse_args()
+    args = arguments(__doc__, os.path.join("lambda", "template.yaml"),
+                     repo_root_help="where .build/lambda/tome-prefetch.zip is made",
+                     mutants_help="also check that templates with one known mistake each are refused")
 
     report = Report()
     text, template = load(args.template)

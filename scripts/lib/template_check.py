@@ -1,12 +1,37 @@
-"""What lambda/check_template.py and ecs/check_template.py share: the report they print, the
-template's loading, parameter values, and the evaluation of its conditions for given values."""
+"""What lambda/check_template.py and ecs/check_template.py share: their command line, the report
+they print, the template's loading, parameter values, the evaluation of its conditions for given
+values, the check for dynamic references and the actions that read a secret."""
 
+import argparse
 import json
+import os
 import sys
 
 from cfnlint.decode import decode_str
 
 NO_VALUE = {"Ref": "AWS::NoValue"}
+# The repository both checks are part of.
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# What an execution role could read a secret with; each check lets only the grants it expects match them.
+SECRET_ACTIONS = [
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:BatchGetSecretValue",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "ssm:GetParametersByPath",
+    "ssm:GetParameterHistory",
+    "kms:Decrypt",
+]
+
+
+def arguments(doc, template, repo_root_help, mutants_help):
+    """The command line of a check: --template (by default `template`, a path in the repository),
+    --repo-root (by default the repository) and --mutants."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--template", default=os.path.join(REPO, template))
+    parser.add_argument("--repo-root", default=REPO, help=repo_root_help)
+    parser.add_argument("--mutants", action="store_true", help=mutants_help)
+    return parser.parse_args()
 
 
 class Report:
@@ -51,6 +76,14 @@ def show(value):
 
 def get_att(name, attribute):
     return {"Fn::GetAtt": [name, attribute]}
+
+
+def check_dynamic_references(report, text, patterns, why):
+    """No dynamic reference (the `patterns`, in the order given) anywhere in the template's text."""
+    report.start("dynamic references")
+    for pattern in patterns:
+        report.check(pattern not in text, f"the template contains {pattern!r}: {why}")
+    report.done(" and ".join(f"no {pattern}" for pattern in patterns) + " in the template")
 
 
 def load(path):
