@@ -9,6 +9,16 @@ extension RetryPolicy {
     public static let database = RetryPolicy(maxAttempts: 10, baseDelay: .milliseconds(20), maxDelay: .seconds(1))
 }
 
+// The retry wrappers, and which to use:
+// - `withDatabaseWork`: work that only talks to the database (a read, a statement, a transaction
+//   of statements). Whatever fails is a `DatabaseError` naming the operation. Pass
+//   `retryConnectionErrors: true` when running the work twice does no harm: a read, or a
+//   statement written to be idempotent (the refill's).
+// - `withDatabaseRetry`: a transaction that also calls something else (a card's TOME fallback);
+//   that call's errors pass through as themselves, and only database failures are retried.
+// A store may wrap `withDatabaseWork` with its logger and its rule for connection errors
+// (`RefillStore.retrying`, `CardStore.read`), and nothing more.
+
 /// Runs `work` again when it fails with a serialization failure (40001), a deadlock (40P01)
 /// or, when `retryConnectionErrors` is set because `work` is idempotent, a broken connection.
 ///

@@ -49,7 +49,7 @@ public struct PoolReserver: Sendable {
         // Bounded like every database call, so a stopped database is a prompt error, not a hang.
         let database = database
         let logger = logger
-        let stored = try await withDatabaseRetry(operation: "look up an NS2 reference", retryConnectionErrors: true, logger: logger) {
+        let stored = try await withDatabaseWork(operation: "look up an NS2 reference", retryConnectionErrors: true, logger: logger) {
             () -> String? in
             for try await ns1 in try await database.query(PoolSQL.lookup(ns2Token: ns2Token), logger: logger).decode(String.self) {
                 return ns1
@@ -76,7 +76,7 @@ public struct PoolReserver: Sendable {
         // Bounded and retried as `tome-prefetch status` reads them, so a stopped database is an error, not a wait.
         let database = database
         let logger = logger
-        return try await withDatabaseRetry(operation: "read pool statistics", retryConnectionErrors: true, logger: logger) {
+        return try await withDatabaseWork(operation: "read pool statistics", retryConnectionErrors: true, logger: logger) {
             try await PoolStatisticsReader(client: database, logger: logger).statistics()
         }
     }

@@ -37,6 +37,8 @@ struct CardStore: Sendable {
                 // Retried only on a serialization failure: the statement is atomic, so a failed attempt
                 // left nothing behind, while after a broken connection it may have committed a card.
                 // Nil: it claimed nothing (and wrote nothing).
+                // withDatabaseRetry, though the work is the database's alone: with withDatabaseWork's
+                // typed throws, the `catch … where` below crashes the Swift 6.3 compiler (SILGen).
                 if let card = try await withDatabaseRetry(operation: "create a card", logger: logger, { try await pool.insertWithPooledPair(insert).first }) {
                     return (card, true)
                 }

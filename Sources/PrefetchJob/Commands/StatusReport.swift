@@ -32,7 +32,7 @@ extension RefillJob {
         let logger = logger ?? self.logger
         let store = RefillStore(client: database, logger: logger)
         let database = database
-        let pool = try await withDatabaseRetry(operation: "read pool statistics", retryConnectionErrors: true, logger: logger) {
+        let pool = try await withDatabaseWork(operation: "read pool statistics", retryConnectionErrors: true, logger: logger) {
             try await PoolStatisticsReader(client: database, logger: logger).statistics()
         }
         let sizing = try await topUpSizing(now: Self.now(), key: nil, logger: logger).decision.sizing

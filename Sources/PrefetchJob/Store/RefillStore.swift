@@ -9,7 +9,8 @@ public import FoundationEssentials
 public import Foundation
 #endif
 
-/// The job's reads and writes, each one statement, retried as a whole on serialization failures.
+/// The job's reads and writes, each one statement, retried as a whole on serialization failures
+/// and broken connections (`retrying`).
 struct RefillStore: Sendable {
     let client: PostgresClient
     let logger: Logger
@@ -85,7 +86,7 @@ struct RefillStore: Sendable {
             ns1Tokens: pairs.map(\.ns1Token), ns2Tokens: pairs.map(\.ns2Token),
             timeToLiveSeconds: timeToLive.map { Int($0.components.seconds) }
         )
-        return try await withDatabaseWork(operation: "commit a batch", retryConnectionErrors: true, logger: logger) {
+        return try await retrying("commit a batch") {
             for try await inserted in try await client.query(query, logger: logger).decode(Int.self) {
                 return inserted
             }
@@ -208,6 +209,8 @@ struct RefillStore: Sendable {
         }
     }
 
+    /// `withDatabaseWork` with this store's logger. Every statement of the store may run twice
+    /// (the refill's idempotency rules), so a broken connection is retried too.
     private func retrying<Result: Sendable>(_ operation: String, _ work: @escaping @Sendable () async throws -> Result) async throws(DatabaseError) -> Result {
         try await withDatabaseWork(operation: operation, retryConnectionErrors: true, logger: logger, work)
     }
