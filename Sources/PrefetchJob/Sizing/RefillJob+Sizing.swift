@@ -8,8 +8,9 @@ import Foundation
 #endif
 
 /// Where the job gets what its sizing decisions need: the consumption history for a refill; for
-/// top-ups and `status` between refills, what `SizingPolicy.topUp` asks for (two counts, the history when those cannot do). The decisions
-/// themselves are the policy's, the same ones the demand simulator runs.
+/// top-ups and `status` between refills, what `SizingPolicy.topUp` asks for (two counts, and the
+/// history when those cannot do). The decisions themselves are the policy's, the same ones the
+/// demand simulator runs.
 extension RefillJob {
     /// Now, in whole seconds: decisions are stored as ISO 8601 without fractions, and a top-up
     /// compares the time its forecast was made with what the refill answered.
@@ -20,7 +21,7 @@ extension RefillJob {
     /// The hourly refill's decision, from the whole history window (one grouped range scan).
     func scheduledRefillSizing(now: Date, logger: Logger) async throws -> SizingDecision {
         let decision = configuration.sizingPolicy.scheduledRefill(history: try await history(now: now, logger: logger), now: now)
-        logger.info("pool sized", metadata: ["target": "\(decision.target)", "low_watermark": "\(decision.lowWatermark)", "sizing": "\(decision.explanation)"])
+        logSized(decision, logger: logger)
         return decision
     }
 
@@ -41,8 +42,14 @@ extension RefillJob {
             decision = updated
         } else {
             decision = policy.topUp(observed, history: try await history(now: now, logger: logger))
+            logSized(decision.sizing, logger: logger)
         }
         return CurrentSizing(decision: decision, available: level.available, fallbacks: level.fallbacks, keyUsed: latest.keyUsed)
+    }
+
+    /// A decision made from the whole history: what on-call reads to see why the target moved.
+    private func logSized(_ decision: SizingDecision, logger: Logger) {
+        logger.info("pool sized", metadata: ["target": "\(decision.target)", "low_watermark": "\(decision.lowWatermark)", "sizing": "\(decision.explanation)"])
     }
 
     /// The consumption history the forecast reads; none under the static policy.
