@@ -182,7 +182,7 @@ private struct Simulation {
         guard pairs > 0 else { return }
         recovering = false
         report.pairsIssued += Double(pairs)
-        report.tomeCalls += Double(2 * ((pairs + settings.batchSize - 1) / settings.batchSize))
+        report.tomeCalls += Double(2 * BatchPlan(plannedPairs: pairs, batchSize: settings.batchSize).batchCount)
         let ttl = settings.pairTimeToLive.map { Int($0.components.seconds / 60) }
         cohorts.append((Double(pairs), ttl.map { minute + $0 }))
         available += Double(pairs)
