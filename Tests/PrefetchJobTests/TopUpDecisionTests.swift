@@ -7,6 +7,8 @@ import Testing
 /// refill's decision from two counts, when it asks for the history, and when it refills.
 @Suite("Top-up decision")
 struct TopUpDecisionTests {
+    /// TOME's default per-call timeout: a full refill then takes 250 s.
+    static let requestTimeout: Duration = .seconds(5)
     static let start = Date(timeIntervalSince1970: 1_767_571_200)  // 2026-01-05 00:00 UTC, a Monday
 
     /// Two weeks at 600 cards an hour, and the weekly decision a refill makes from them.
@@ -26,7 +28,7 @@ struct TopUpDecisionTests {
     }
 
     @Test func withoutADecisionTheHistoryIsAskedFor() {
-        let policy = SizingPolicy()
+        let policy = SizingPolicy(requestTimeout: Self.requestTimeout)
         #expect(policy.topUp(Self.observation(nil, now: Self.start, available: 0)) == nil)
     }
 
@@ -35,7 +37,7 @@ struct TopUpDecisionTests {
         settings.mode = .static
         settings.fixedTarget = 1_000
         settings.fixedLowWatermark = 400
-        let policy = SizingPolicy(settings: settings)
+        let policy = SizingPolicy(settings: settings, requestTimeout: Self.requestTimeout)
         let low = try #require(policy.topUp(Self.observation(nil, now: Self.start, available: 399)))
         #expect(low.refill && low.sizing.target == 1_000 && low.sizing.lowWatermark == 400)
         let enough = try #require(policy.topUp(Self.observation(nil, now: Self.start, available: 400)))
@@ -43,7 +45,7 @@ struct TopUpDecisionTests {
     }
 
     @Test func aRecentWeeklyDecisionIsUpdatedAndComparedWithTheLevel() throws {
-        let policy = SizingPolicy()
+        let policy = SizingPolicy(requestTimeout: Self.requestTimeout)
         let (earlier, madeAt) = Self.weeklyDecision(policy: policy)
         #expect(earlier.method == .weekly)
         let now = madeAt.addingTimeInterval(1_800)
@@ -59,13 +61,13 @@ struct TopUpDecisionTests {
     }
 
     @Test func aDecisionOlderThanTwoRefillIntervalsAsksForTheHistory() {
-        let policy = SizingPolicy()
+        let policy = SizingPolicy(requestTimeout: Self.requestTimeout)
         let (earlier, madeAt) = Self.weeklyDecision(policy: policy)
         #expect(policy.topUp(Self.observation(earlier, now: madeAt.addingTimeInterval(2 * 3_600 + 60), demandSince: 1_000, available: 0)) == nil)
     }
 
     @Test func withTheHistoryTheDecisionIsTheRefillsUpToTheNextScheduledRefill() {
-        let policy = SizingPolicy()
+        let policy = SizingPolicy(requestTimeout: Self.requestTimeout)
         let counts = [Int](repeating: 50, count: 14 * 288)
         let now = Self.start.addingTimeInterval(14 * 86_400)
         let history = ConsumptionHistory(bucket: .seconds(300), start: Self.start, counts: counts)

@@ -39,7 +39,7 @@ public struct SizingPolicy: Sendable, Equatable {
     /// TOME's per-call timeout (`TOME_REQUEST_TIMEOUT_MS`): a refill's duration is counted in it.
     public var requestTimeout: Duration
 
-    public init(settings: SizingSettings = SizingSettings(), requestTimeout: Duration = .seconds(5)) {
+    public init(settings: SizingSettings = SizingSettings(), requestTimeout: Duration) {
         self.settings = settings
         self.requestTimeout = requestTimeout
     }
