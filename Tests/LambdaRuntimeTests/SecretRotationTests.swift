@@ -28,6 +28,24 @@ struct SecretRotationTests {
         return Login(role: role, configuration: try TestDatabase.baseConfiguration())
     }
 
+    /// A login whose password is `password`, the extension serving `storedPassword` for it and
+    /// `token` for TOME, and the binary launched reading both through the extension. The role is
+    /// dropped when `body` has passed.
+    static func withBinaryOnSecrets(
+        _ harness: LambdaHarness, password: String, storedPassword: String, token: String,
+        _ body: @Sendable (Login, SecretsExtensionEmulator, RunningBinary) async throws -> Void
+    ) async throws {
+        let login = try await makeLogin(harness, password: password)
+        let secrets = SecretsExtensionEmulator()
+        secrets.set(login.secret(password: storedPassword), for: databaseSecretArn)
+        secrets.set(token, for: tokenParameter)
+        try await secrets.withServer { port in
+            let binary = try harness.launch(environment(port: port, token: secrets.sessionToken), removing: ["DATABASE_URL"])
+            try await body(login, secrets, binary)
+        }
+        try await login.role.drop(on: harness.database)
+    }
+
     static func environment(port: Int, token: String) -> [String: String] {
         [
             "DATABASE_URL_SECRET_ARN": databaseSecretArn,
@@ -40,12 +58,8 @@ struct SecretRotationTests {
 
     @Test func secretsAreReadAtStartUpAndARotatedPasswordIsPickedUpWithoutARestart() async throws {
         try await withLambdaHarness(simulator: .init(authToken: "tome-token-from-ssm")) { harness in
-            let login = try await Self.makeLogin(harness, password: "first-password-1")
-            let secrets = SecretsExtensionEmulator()
-            secrets.set(login.secret(password: "first-password-1"), for: Self.databaseSecretArn)
-            secrets.set("tome-token-from-ssm", for: Self.tokenParameter)
-            try await secrets.withServer { port in
-                let binary = try harness.launch(Self.environment(port: port, token: secrets.sessionToken), removing: ["DATABASE_URL"])
+            try await Self.withBinaryOnSecrets(harness, password: "first-password-1", storedPassword: "first-password-1", token: "tome-token-from-ssm") {
+                login, secrets, binary in
                 let refill = try await harness.emulator.answer(for: harness.emulator.invoke(#"{"action": "refill", "target": 300}"#))
                 #expect(refill.isResponse(containing: "\"pairsInserted\":300"), "\(refill) \(binary.logLines.suffix(5))")
 
@@ -69,7 +83,6 @@ struct SecretRotationTests {
                     #expect(!logs.contains(secret), "a log line holds a secret")
                 }
             }
-            try await login.role.drop(on: harness.database)
         }
     }
 
@@ -119,12 +132,8 @@ struct SecretRotationTests {
     /// environment has not seen; unchanged, start-up fails naming the database, not the password.
     @Test func aPasswordRefusedAtStartUpIsReadOnceMoreThenAnInitError() async throws {
         try await withLambdaHarness { harness in
-            let login = try await Self.makeLogin(harness, password: "the-real-password-1")
-            let secrets = SecretsExtensionEmulator()
-            secrets.set(login.secret(password: "a-stale-password-2"), for: Self.databaseSecretArn)
-            secrets.set("token", for: Self.tokenParameter)
-            try await secrets.withServer { port in
-                let binary = try harness.launch(Self.environment(port: port, token: secrets.sessionToken), removing: ["DATABASE_URL"])
+            try await Self.withBinaryOnSecrets(harness, password: "the-real-password-1", storedPassword: "a-stale-password-2", token: "token") {
+                _, secrets, binary in
                 let (errorType, body) = try await harness.initError(of: binary)
                 #expect(errorType == "Runtime.DatabaseUnavailable", "\(body)")
                 #expect(secrets.readCount(of: Self.databaseSecretArn) == 2)
@@ -136,7 +145,6 @@ struct SecretRotationTests {
                     #expect(!logs.contains(secret) && !body.contains(secret), "a secret in the logs or the init error")
                 }
             }
-            try await login.role.drop(on: harness.database)
         }
     }
 
