@@ -86,9 +86,9 @@ public enum CardApplication {
         router.add(middleware: SourceAddressMiddleware(trustedProxies: configuration.trustedProxies))
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
-        let poolLevel = PoolLevelCache(database: database, refreshInterval: configuration.poolLevelRefresh, logger: logger)
         OperationsRoutes(
-            database: database, registry: registry, poolLevel: poolLevel, readiness: ReadinessCache(maxAge: configuration.readinessMaxAge),
+            database: database, registry: registry, poolLevel: RecentValue(maxAge: configuration.poolLevelRefresh),
+            readiness: RecentValue(maxAge: configuration.readinessMaxAge),
             probe: configuration.databaseForProbe.map { Self.probe($0, logger: logger) },
             metricsTokenHash: configuration.metricsToken.map(ClientSet.sha256), logger: logger
         ).add(to: router)

@@ -1,7 +1,6 @@
 @testable import CardService
 import Foundation
 import HTTPTypes
-import Synchronization
 import TestSupport
 import Testing
 
@@ -20,25 +19,5 @@ struct OperationsEndpointTests {
             // Health stays open: a load balancer has no credential.
             #expect(try await app.send(.get, "/health/ready", token: nil).status == .ok)
         }
-    }
-
-    @Test func readinessReusesARecentResultAndChecksOncePerInterval() async throws {
-        let cache = ReadinessCache(maxAge: .seconds(2))
-        let checks = Atomic<Int>(0)
-        let start = ContinuousClock.now
-        let check: () async -> Bool = {
-            checks.add(1, ordering: .relaxed)
-            return true
-        }
-        #expect(await cache.isReady(now: start, check: check))
-        #expect(await cache.isReady(now: start + .seconds(1), check: check))
-        #expect(checks.load(ordering: .relaxed) == 1)
-        // Older than the interval: checked again, and a failure is answered as such.
-        #expect(!(await cache.isReady(now: ContinuousClock.now + .seconds(3)) { false }))
-        #expect(!(await cache.isReady(now: ContinuousClock.now + .seconds(3)) {
-            checks.add(1, ordering: .relaxed)
-            return false
-        }))
-        #expect(checks.load(ordering: .relaxed) == 2)
     }
 }

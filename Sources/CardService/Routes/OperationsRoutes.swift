@@ -10,8 +10,11 @@ import Prometheus
 struct OperationsRoutes<Context: RequestContext> {
     let database: PostgresClient
     let registry: PrometheusCollectorRegistry
-    let poolLevel: PoolLevelCache
-    let readiness: ReadinessCache
+    /// The pool's available pairs: a `count(*)` scans the pool, and a level fifteen seconds old
+    /// is as good for alerting.
+    let poolLevel: RecentValue<Int>
+    /// The last readiness check's result, a few seconds old at most.
+    let readiness: RecentValue<Bool>
     /// Connects once outside the pool when readiness fails, to name the cause (the pool only
     /// times out while it retries a refused password); nil: no probe.
     let probe: (@Sendable () async -> DatabaseError?)?
@@ -26,10 +29,10 @@ struct OperationsRoutes<Context: RequestContext> {
     }
 
     /// Ready when the database answers within 2 s; otherwise 503, so the load balancer looks
-    /// elsewhere. The answer is at most a few seconds old (`ReadinessCache`).
+    /// elsewhere. The answer is at most a few seconds old (`readiness`).
     @Sendable func ready(_ request: Request, context: Context) async throws -> Status {
         let database = database
-        let ready = await readiness.isReady {
+        let ready = await readiness.value {
             do {
                 try await withTimeout(.seconds(2)) {
                     _ = try await database.query("SELECT 1")
@@ -48,11 +51,11 @@ struct OperationsRoutes<Context: RequestContext> {
                 return false
             }
         }
-        guard ready else { throw APIError.unavailable("the database does not answer") }
+        guard ready == true else { throw APIError.unavailable("the database does not answer") }
         return Status(status: "ready")
     }
 
-    /// Prometheus text. The pool level comes from `PoolLevelCache`: at most one count per interval.
+    /// Prometheus text. The pool level comes from `poolLevel`: at most one count per interval.
     @Sendable func metrics(_ request: Request, context: Context) async throws -> Response {
         if let metricsTokenHash {
             let presented = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
@@ -60,7 +63,12 @@ struct OperationsRoutes<Context: RequestContext> {
                 throw APIError.unauthorized
             }
         }
-        if let available = await poolLevel.available() {
+        let database = database
+        let logger = logger
+        let available = await poolLevel.value {
+            try? await withTimeout(.seconds(2)) { try await PoolStatisticsReader(client: database, logger: logger).availableCount() }
+        }
+        if let available {
             Gauge(label: "tome_pool.available_pairs").record(available)
         }
         var buffer: [UInt8] = []
