@@ -17,7 +17,7 @@ struct AuditAndAccessLogTests {
         try await withCardApp(clients: registry) { app in
             try await app.fill(1)
             let card = try await app.send(.post, "/v1/cards", json: #"{"customerId": "c-1"}"#, token: ClientAccessTests.issuing.key)
-                .decode(CardBody.self)
+                .decodeCard()
             // A reference TOME knows and the database does not: a card made before the pool.
             let elsewhere = try await app.dual.mintPair(requestId: "made-elsewhere")
             let settlement = ClientAccessTests.settlement.key
@@ -57,7 +57,7 @@ struct AuditAndAccessLogTests {
             #expect((records[0]["pairFingerprint"] as? String)?.hasPrefix("hmac-sha256:") == true)
             Self.expectNoSecrets(
                 in: app.audit.lines + app.accessLog.lines,
-                [card.ns1Token, card.ns2Token, elsewhere.ns1Token, elsewhere.ns2Token, settlement, support, ClientAccessTests.issuing.key])
+                [try card.createdNS1Token, card.ns2Token, elsewhere.ns1Token, elsewhere.ns2Token, settlement, support, ClientAccessTests.issuing.key])
         }
     }
 
@@ -107,14 +107,14 @@ struct AuditAndAccessLogTests {
     @Test func aRecordThatCannotBeWrittenWithholdsTheAnswer() async throws {
         try await withCardApp { app in
             try await app.fill(1)
-            let card = try await app.send(.post, "/v1/cards", json: #"{"customerId": "c-1"}"#).decode(CardBody.self)
+            let card = try await app.send(.post, "/v1/cards", json: #"{"customerId": "c-1"}"#).decodeCard()
             app.audit.failing = true
             let detokenized = try await app.send(.post, "/v1/detokenize", json: #"{"ns2Token": "\#(card.ns2Token)"}"#)
             #expect(detokenized.status == .serviceUnavailable)
-            #expect(!String(buffer: detokenized.body).contains(card.ns1Token))
+            #expect(!String(buffer: detokenized.body).contains(try card.createdNS1Token))
             let read = try await app.send(.get, "/v1/cards/\(card.cardId)")
             #expect(read.status == .serviceUnavailable)
-            #expect(!String(buffer: read.body).contains(card.ns1Token))
+            #expect(!String(buffer: read.body).contains(try card.createdNS1Token))
         }
     }
 
@@ -140,7 +140,7 @@ struct AuditAndAccessLogTests {
     @Test func theAccessLogHasOneLinePerRequestAndNoSecret() async throws {
         try await withCardApp { app in
             try await app.fill(1)
-            let card = try await app.send(.post, "/v1/cards", json: #"{"customerId": "c-1"}"#).decode(CardBody.self)
+            let card = try await app.send(.post, "/v1/cards", json: #"{"customerId": "c-1"}"#).decodeCard()
             _ = try await app.send(.get, "/v1/cards/\(card.cardId)")
             _ = try await app.send(.post, "/v1/detokenize", json: #"{"ns2Token": "\#(card.ns2Token)"}"#, token: "cak_wrong_key_0123456789")
             _ = try await app.send(.get, "/health/live", token: nil)
@@ -155,7 +155,7 @@ struct AuditAndAccessLogTests {
             #expect(records.allSatisfy { ($0["requestId"] as? String)?.isEmpty == false && $0["durationMs"] is Double })
             // The shape of card-app's other JSON log lines on the same stream.
             #expect(records.allSatisfy { $0["level"] as? String == "INFO" && $0["timestamp"] is String && $0["logger"] as? String == "card-app.access" })
-            Self.expectNoSecrets(in: app.accessLog.lines, [card.ns1Token, card.ns2Token, card.cardId, testToken, "cak_wrong_key_0123456789"])
+            Self.expectNoSecrets(in: app.accessLog.lines, [try card.createdNS1Token, card.ns2Token, card.cardId, testToken, "cak_wrong_key_0123456789"])
         }
     }
 

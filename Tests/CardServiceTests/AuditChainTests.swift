@@ -13,7 +13,7 @@ struct AuditChainTests {
     static func someRecords() async throws -> [String] {
         try await withCardApp { app in
             try await app.fill(2)
-            let card = try await app.send(.post, "/v1/cards", json: #"{"customerId": "c-1"}"#).decode(CardBody.self)
+            let card = try await app.send(.post, "/v1/cards", json: #"{"customerId": "c-1"}"#).decodeCard()
             _ = try await app.send(.get, "/v1/cards/\(card.cardId)")
             _ = try await app.send(.post, "/v1/detokenize", json: #"{"ns2Token": "\#(card.ns2Token)"}"#)
             _ = try await app.send(.get, "/v1/cards/card_missing")

@@ -127,22 +127,6 @@ func withCardApp<Result: Sendable>(
     }
 }
 
-struct CardBody: Decodable {
-    var cardId: String
-    var customerId: String
-    var ns1Token: String
-    var ns2Token: String
-    var tokenSource: String
-    var createdAt: String
-}
-
-/// A card as a read answers it: without the internal token for a client that may not detokenize.
-struct ReadCardBody: Decodable {
-    var cardId: String
-    var ns1Token: String?
-    var ns2Token: String
-}
-
 struct ErrorBody: Decodable {
     struct Detail: Decodable {
         var code: String
@@ -152,9 +136,23 @@ struct ErrorBody: Decodable {
     var error: Detail
 }
 
+extension Card {
+    /// The internal token, which a creation always answers with: the test fails where it is missing.
+    var createdNS1Token: String {
+        get throws { try #require(ns1Token) }
+    }
+}
+
 extension TestResponse {
     func decode<Body: Decodable>(_ type: Body.Type) throws -> Body {
         try JSONDecoder().decode(type, from: Data(body.readableBytesView))
+    }
+
+    /// The card in the body, read as the API's own type reads it (`createdAt` in ISO 8601).
+    func decodeCard() throws -> Card {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(Card.self, from: Data(body.readableBytesView))
     }
 
     var text: String { String(buffer: body) }

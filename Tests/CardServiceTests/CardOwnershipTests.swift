@@ -42,17 +42,17 @@ struct CardOwnershipTests {
             let first = try await app.send(.post, "/v1/cards", json: body, token: Self.issuerA.key, headers: key)
             let second = try await app.send(.post, "/v1/cards", json: body, token: Self.issuerB.key, headers: key)
             #expect(first.status == .created && second.status == .created)
-            let cardA = try first.decode(CardBody.self)
-            let cardB = try second.decode(CardBody.self)
+            let cardA = try first.decodeCard()
+            let cardB = try second.decodeCard()
             #expect(cardA.cardId != cardB.cardId)
             #expect(cardA.ns2Token != cardB.ns2Token)
             // Each replay answers its own client's card, with both tokens: the client made it.
             let replayA = try await app.send(.post, "/v1/cards", json: body, token: Self.issuerA.key, headers: key)
             let replayB = try await app.send(.post, "/v1/cards", json: body, token: Self.issuerB.key, headers: key)
             #expect(replayA.status == .ok && replayB.status == .ok)
-            #expect(try replayA.decode(CardBody.self).cardId == cardA.cardId)
-            #expect(try replayB.decode(CardBody.self).cardId == cardB.cardId)
-            #expect(try replayB.decode(CardBody.self).ns1Token == cardB.ns1Token)
+            #expect(try replayA.decodeCard().cardId == cardA.cardId)
+            #expect(try replayB.decodeCard().cardId == cardB.cardId)
+            #expect(try replayB.decodeCard().ns1Token == cardB.createdNS1Token)
             #expect(try await app.count("SELECT count(*) FROM card WHERE idempotency_key = 'order-1'") == 2)
             let owners = try await app.strings("SELECT client_id FROM card ORDER BY client_id")
             #expect(owners == ["issuer-a", "issuer-b"])
@@ -65,13 +65,13 @@ struct CardOwnershipTests {
     @Test func aClientReadsOnlyItsOwnCardsAndAnotherClientsIsNoCardAtAll() async throws {
         try await Self.withOwnedCards { app in
             let created = try await app.send(.post, "/v1/cards", json: #"{"customerId": "cust-2"}"#, token: Self.issuerA.key)
-            let card = try created.decode(CardBody.self)
-            #expect(!card.ns1Token.isEmpty)
+            let card = try created.decodeCard()
+            #expect(try !card.createdNS1Token.isEmpty)
 
             // Its own card, without the internal token: issuer-a may not detokenize.
             let own = try await app.send(.get, "/v1/cards/\(card.cardId)", token: Self.issuerA.key)
             #expect(own.status == .ok)
-            #expect(try own.decode(ReadCardBody.self).ns1Token == nil)
+            #expect(try own.decodeCard().ns1Token == nil)
             #expect(!own.text.contains("ns1Token"))
             #expect(own.text.contains(card.ns2Token))
 
@@ -85,7 +85,7 @@ struct CardOwnershipTests {
             // The support tool reads any card; the record says who read whose.
             let support = try await app.send(.get, "/v1/cards/\(card.cardId)", token: Self.support.key)
             #expect(support.status == .ok)
-            #expect(try support.decode(ReadCardBody.self).ns1Token == nil)
+            #expect(try support.decodeCard().ns1Token == nil)
             let outcomes = try app.audit.requestRecords().filter { $0["cardId"] as? String == card.cardId }
                 .map { "\($0["client"] as? String ?? "-") \($0["outcome"] as? String ?? "-")" }
             #expect(outcomes == ["issuer-a created", "issuer-a database", "issuer-b not_owner", "support database"])
@@ -95,10 +95,10 @@ struct CardOwnershipTests {
     @Test func aReaderThatMayDetokenizeSeesTheInternalToken() async throws {
         try await Self.withOwnedCards { app in
             let created = try await app.send(.post, "/v1/cards", json: #"{"customerId": "cust-3"}"#, token: Self.resolver.key)
-            let card = try created.decode(CardBody.self)
+            let card = try created.decodeCard()
             let read = try await app.send(.get, "/v1/cards/\(card.cardId)", token: Self.resolver.key)
             #expect(read.status == .ok)
-            #expect(try read.decode(ReadCardBody.self).ns1Token == card.ns1Token)
+            #expect(try read.decodeCard().ns1Token == card.createdNS1Token)
         }
     }
 
@@ -129,12 +129,12 @@ struct CardOwnershipTests {
             #expect(try await app.send(.get, "/v1/cards/card_before", token: Self.issuerA.key).status == .notFound)
             let support = try await app.send(.get, "/v1/cards/card_before", token: Self.support.key)
             #expect(support.status == .ok)
-            #expect(try support.decode(ReadCardBody.self).ns2Token == "ns2-before")
+            #expect(try support.decodeCard().ns2Token == "ns2-before")
             // The old key is nobody's now: the same key makes the client a card of its own.
             let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "order-1"]
             let fresh = try await app.send(.post, "/v1/cards", json: #"{"customerId": "cust-0"}"#, token: Self.issuerA.key, headers: key)
             #expect(fresh.status == .created)
-            #expect(try fresh.decode(CardBody.self).cardId != "card_before")
+            #expect(try fresh.decodeCard().cardId != "card_before")
         }
     }
 }

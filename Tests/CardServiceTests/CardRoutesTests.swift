@@ -12,20 +12,20 @@ struct CardRoutesTests {
             try await app.fill(5)
             let created = try await app.send(.post, "/v1/cards", json: #"{"customerId": "cust-42"}"#)
             #expect(created.status == .created)
-            let card = try created.decode(CardBody.self)
+            let card = try created.decodeCard()
             #expect(card.customerId == "cust-42")
             #expect(card.tokenSource == "pool")
             #expect(card.cardId.hasPrefix("card_"))
 
             let read = try await app.send(.get, "/v1/cards/\(card.cardId)")
             #expect(read.status == .ok)
-            #expect(try read.decode(CardBody.self).ns2Token == card.ns2Token)
+            #expect(try read.decodeCard().ns2Token == card.ns2Token)
 
             let detokenized = try await app.send(.post, "/v1/detokenize", json: #"{"ns2Token": "\#(card.ns2Token)"}"#)
             #expect(detokenized.status == .ok)
-            #expect(detokenized.text.contains(#""ns1Token":"\#(card.ns1Token)""#))
+            #expect(detokenized.text.contains(#""ns1Token":"\#(try card.createdNS1Token)""#))
             #expect(detokenized.text.contains(#""source":"database""#))
-            #expect(try await app.dual.resolve(reference: card.ns2Token) == card.ns1Token)
+            #expect(try await app.dual.resolve(reference: card.ns2Token) == card.createdNS1Token)
             // No TOME call made the card: the pair came from the pool.
             #expect(app.simulator.simulator.stats.namespaces["NS1"]?.calls["issue"] == 1)
         }
@@ -35,9 +35,9 @@ struct CardRoutesTests {
         try await withCardApp { app in
             let created = try await app.send(.post, "/v1/cards", json: #"{"customerId": "cust-1"}"#)
             #expect(created.status == .created)
-            let card = try created.decode(CardBody.self)
+            let card = try created.decodeCard()
             #expect(card.tokenSource == "tome")
-            #expect(try await app.dual.resolve(reference: card.ns2Token) == card.ns1Token)
+            #expect(try await app.dual.resolve(reference: card.ns2Token) == card.createdNS1Token)
             let detokenized = try await app.send(.post, "/v1/detokenize", json: #"{"ns2Token": "\#(card.ns2Token)"}"#)
             #expect(detokenized.text.contains(#""source":"database""#))
         }
@@ -49,7 +49,7 @@ struct CardRoutesTests {
             let callsBefore = app.simulator.simulator.stats.namespaces["NS1"]?.calls["issue"] ?? 0
             for customer in ["a", "b"] {
                 let created = try await app.send(.post, "/v1/cards", json: #"{"customerId": "\#(customer)"}"#)
-                #expect(try created.decode(CardBody.self).tokenSource == "tome")
+                #expect(try created.decodeCard().tokenSource == "tome")
             }
             #expect(app.simulator.simulator.stats.namespaces["NS1"]?.calls["issue"] == callsBefore + 2)
             #expect(try await app.database.query("SELECT 1 FROM token_pool").collect().count == 5)
@@ -78,7 +78,7 @@ struct CardRoutesTests {
             let again = try await app.send(.post, "/v1/cards", json: #"{"customerId": "cust-7"}"#, headers: key)
             #expect(first.status == .created)
             #expect(again.status == .ok)
-            #expect(try first.decode(CardBody.self).cardId == again.decode(CardBody.self).cardId)
+            #expect(try first.decodeCard().cardId == again.decodeCard().cardId)
             let other = try await app.send(.post, "/v1/cards", json: #"{"customerId": "cust-8"}"#, headers: key)
             #expect(other.status == .unprocessableContent)
             #expect(try other.decode(ErrorBody.self).error.code == "idempotency_key_reused")
@@ -94,7 +94,7 @@ struct CardRoutesTests {
                 for _ in 0..<8 {
                     group.addTask {
                         let response = try await app.send(.post, "/v1/cards", json: #"{"customerId": "c"}"#, headers: key)
-                        return (Int(response.status.code), try response.decode(CardBody.self).cardId)
+                        return (Int(response.status.code), try response.decodeCard().cardId)
                     }
                 }
                 var all: [(Int, String)] = []

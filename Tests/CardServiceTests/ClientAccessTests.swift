@@ -76,7 +76,7 @@ struct ClientAccessTests {
             try await app.fill(2)
             let created = try await app.send(.post, "/v1/cards", json: #"{"customerId": "c-1"}"#, token: Self.issuing.key)
             #expect(created.status == .created)
-            let card = try created.decode(CardBody.self)
+            let card = try created.decodeCard()
             let routes: [(HTTPRequest.Method, String, String?, Scope, HTTPResponse.Status)] = [
                 (.post, "/v1/cards", #"{"customerId": "c-2"}"#, .cardsCreate, .created),
                 (.get, "/v1/cards/\(card.cardId)", nil, .cardsRead, .ok),

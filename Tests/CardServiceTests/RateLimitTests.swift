@@ -70,7 +70,7 @@ struct RateLimitTests {
             #expect(app.simulator.simulator.stats.namespaces["NS2"]?.calls["detokenize"] == 1)
             // A reference the database knows is answered still: its lookups cost TOME nothing.
             try await app.fill(1)
-            let card = try await app.send(.post, "/v1/cards", json: #"{"customerId": "c-1"}"#, token: Self.issuer.key).decode(CardBody.self)
+            let card = try await app.send(.post, "/v1/cards", json: #"{"customerId": "c-1"}"#, token: Self.issuer.key).decodeCard()
             let known = try await app.send(.post, "/v1/detokenize", json: #"{"ns2Token": "\#(card.ns2Token)"}"#, token: Self.resolver.key)
             #expect(known.status == .ok)
         }
