@@ -41,6 +41,20 @@ public struct PoolMetrics: Sendable, Equatable {
         self.runFailed = runFailed
     }
 
+    /// The pool's figures, as a status report and a run's summary both tell them.
+    init(
+        runFailed: Int, available: Int?, target: Int?, lowWatermark: Int?, coverHours: Double?,
+        fallbacks: (lastFiveMinutes: Int?, lastHour: Int?)
+    ) {
+        self.init(runFailed: runFailed)
+        availablePairs = available
+        poolTarget = target
+        self.lowWatermark = lowWatermark
+        self.coverHours = coverHours
+        fallbacksLastFiveMinutes = fallbacks.lastFiveMinutes
+        fallbacksLastHour = fallbacks.lastHour
+    }
+
     /// Name, unit and value of each metric that has a value, in a fixed order.
     var values: [(name: String, unit: String, value: Double)] {
         let all: [(String, String, Double?)] = [
@@ -63,22 +77,17 @@ extension JobResult {
     public func metrics() -> PoolMetrics {
         switch self {
         case .status(let report):
-            var metrics = PoolMetrics(runFailed: 0)
-            metrics.availablePairs = report.pool.available
-            metrics.poolTarget = report.target
-            metrics.lowWatermark = report.lowWatermark
-            metrics.coverHours = report.coverHours ?? report.hoursUntilEmpty
-            metrics.fallbacksLastFiveMinutes = report.pool.fallbacksLastFiveMinutes
-            metrics.fallbacksLastHour = report.pool.fallbacksLastHour
-            return metrics
+            return PoolMetrics(
+                runFailed: 0, available: report.pool.available, target: report.target, lowWatermark: report.lowWatermark,
+                coverHours: report.coverHours ?? report.hoursUntilEmpty,
+                fallbacks: (report.pool.fallbacksLastFiveMinutes, report.pool.fallbacksLastHour)
+            )
         case .refill(let summary):
-            var metrics = PoolMetrics(runFailed: summary.status == .failed ? 1 : 0)
-            metrics.availablePairs = summary.poolAfter
-            metrics.poolTarget = summary.target
-            metrics.lowWatermark = summary.lowWatermark
-            metrics.coverHours = summary.coverHours
-            metrics.fallbacksLastFiveMinutes = summary.fallbacksLastFiveMinutes
-            metrics.fallbacksLastHour = summary.fallbacksLastHour
+            var metrics = PoolMetrics(
+                runFailed: summary.status == .failed ? 1 : 0, available: summary.poolAfter, target: summary.target,
+                lowWatermark: summary.lowWatermark, coverHours: summary.coverHours,
+                fallbacks: (summary.fallbacksLastFiveMinutes, summary.fallbacksLastHour)
+            )
             // A replay did nothing now; counting its pairs again would double the metric.
             metrics.pairsInserted = summary.replayed || summary.dryRun ? 0 : summary.pairsInserted
             metrics.expiredRemoved = summary.replayed ? 0 : summary.expiredRemoved

@@ -14,8 +14,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var trigger: RefillRequest.Trigger
     public var status: Status
     /// True when this answer is the stored result of an earlier run with the same idempotency key.
-    public var replayed: Bool
-    public var dryRun: Bool
+    public var replayed: Bool = false
+    public var dryRun: Bool = false
     public var poolBefore: Int?
     public var poolAfter: Int?
     public var target: Int?
@@ -32,14 +32,14 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var fallbacksLastHour: Int?
     public var deficit: Int?
     public var plannedPairs: Int?
-    public var batchesPlanned: Int
-    public var batchesCommitted: Int
-    public var pairsInserted: Int
+    public var batchesPlanned: Int = 0
+    public var batchesCommitted: Int = 0
+    public var pairsInserted: Int = 0
     /// Pairs TOME returned that were already stored (a replayed batch) and so were not inserted again.
-    public var duplicatesSkipped: Int
+    public var duplicatesSkipped: Int = 0
     /// TOME calls this invocation made (issue + tokenize per batch), not counting the client's retries.
-    public var tomeCalls: Int
-    public var durationMs: Int
+    public var tomeCalls: Int = 0
+    public var durationMs: Int = 0
     /// Expired pairs this run deleted from the pool (in short batches, before it counted the pool).
     public var expiredRemoved: Int?
     /// Batches of earlier, unfinished runs that this invocation finished first.
@@ -62,14 +62,6 @@ public struct RunSummary: Sendable, Codable, Equatable {
     init(trigger: RefillRequest.Trigger, status: Status) {
         self.trigger = trigger
         self.status = status
-        self.replayed = false
-        self.dryRun = false
-        self.batchesPlanned = 0
-        self.batchesCommitted = 0
-        self.pairsInserted = 0
-        self.duplicatesSkipped = 0
-        self.tomeCalls = 0
-        self.durationMs = 0
     }
 }
 
