@@ -12,9 +12,7 @@ import TokenPool
 @Suite("card-app audit trail, access log and 405")
 struct AuditAndAccessLogTests {
     @Test func everyReadAndDetokenizationIsOnTheRecordWithItsOutcome() async throws {
-        let (file, registry) = try ClientAccessTests.scopedClients()
-        defer { file.remove() }
-        try await withCardApp(clients: registry) { app in
+        try await withCardApp(clientsFile: ClientAccessTests.scopedClients) { app in
             try await app.fill(1)
             let card = try await app.send(.post, "/v1/cards", json: #"{"customerId": "c-1"}"#, token: ClientAccessTests.issuing.key)
                 .decodeCard()
@@ -65,9 +63,7 @@ struct AuditAndAccessLogTests {
     /// key and a key's hash presented as the key, on every `/v1` route, with no client named
     /// and nothing of the key written.
     @Test func aRefusedKeyIsOnTheRecordWithoutTheKey() async throws {
-        let (file, registry) = try ClientAccessTests.scopedClients()
-        defer { file.remove() }
-        try await withCardApp(clients: registry) { app in
+        try await withCardApp(clientsFile: ClientAccessTests.scopedClients) { app in
             let wrong = "cak_wrong_key_0123456789"
             let hash = ClientAccessTests.settlement.hash
             let calls: [(String?, HTTPRequest.Method, String, String?)] = [

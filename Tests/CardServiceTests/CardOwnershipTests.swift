@@ -17,19 +17,13 @@ struct CardOwnershipTests {
 
     /// Two card creators that read their own cards, one that may also detokenize, and a support
     /// tool that reads any card.
-    static func clients() throws -> (ClientsFile, ClientRegistry) {
-        let file = try ClientsFile()
-        try file.write([
-            ("issuer-a", [issuerA], [.cardsCreate, .cardsRead]), ("issuer-b", [issuerB], [.cardsCreate, .cardsRead]),
-            ("resolver", [resolver], [.cardsCreate, .cardsRead, .tokensDetokenize]), ("support", [support], [.cardsReadAny]),
-        ])
-        return (file, try ClientRegistry(path: file.path, logger: TestDatabase.quietLogger))
-    }
+    static let clients = ClientsFile.json([
+        ("issuer-a", [issuerA], [.cardsCreate, .cardsRead]), ("issuer-b", [issuerB], [.cardsCreate, .cardsRead]),
+        ("resolver", [resolver], [.cardsCreate, .cardsRead, .tokensDetokenize]), ("support", [support], [.cardsReadAny]),
+    ])
 
     static func withOwnedCards(_ body: @Sendable (CardAppHarness) async throws -> Void) async throws {
-        let (file, registry) = try clients()
-        defer { file.remove() }
-        try await withCardApp(clients: registry) { app in
+        try await withCardApp(clientsFile: clients) { app in
             try await app.fill(10)
             try await body(app)
         }

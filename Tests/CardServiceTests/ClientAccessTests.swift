@@ -41,17 +41,33 @@ struct ClientsFile {
     }
 
     func write(_ clients: [(id: String, keys: [TestKey], scopes: [Scope])]) throws {
+        try write(Self.json(clients))
+    }
+
+    /// A clients document listing each client with its keys and scopes, and no limits.
+    static func json(_ clients: [(id: String, keys: [TestKey], scopes: [Scope])]) -> String {
         let entries = clients.map { client in
             let hashes = client.keys.map { "\"\($0.hash)\"" }.joined(separator: ", ")
             let scopes = client.scopes.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
             return #"{"id": "\#(client.id)", "keySha256": [\#(hashes)], "scopes": [\#(scopes)]}"#
         }
-        try write(#"{"clients": [\#(entries.joined(separator: ", "))]}"#)
+        return #"{"clients": [\#(entries.joined(separator: ", "))]}"#
     }
 
     func remove() {
         try? FileManager.default.removeItem(at: directory)
     }
+}
+
+/// The card app with the clients a clients file lists, the file written from `document` and
+/// removed when the body ends.
+func withCardApp<Result: Sendable>(
+    clientsFile document: String, _ body: @Sendable (CardAppHarness) async throws -> Result
+) async throws -> Result {
+    let file = try ClientsFile()
+    defer { file.remove() }
+    try file.write(document)
+    return try await withCardApp(clients: try ClientRegistry(path: file.path, logger: TestDatabase.quietLogger), body)
 }
 
 @Suite("card-app clients, scopes and key rotation")
@@ -60,19 +76,13 @@ struct ClientAccessTests {
     static let support = TestKey.random("support")
     static let settlement = TestKey.random("settlement")
 
-    static func scopedClients() throws -> (ClientsFile, ClientRegistry) {
-        let file = try ClientsFile()
-        try file.write([
-            ("issuing", [issuing], [.cardsCreate]), ("support", [support], [.cardsReadAny]),
-            ("settlement", [settlement], [.tokensDetokenize]),
-        ])
-        return (file, try ClientRegistry(path: file.path, logger: TestDatabase.quietLogger))
-    }
+    static let scopedClients = ClientsFile.json([
+        ("issuing", [issuing], [.cardsCreate]), ("support", [support], [.cardsReadAny]),
+        ("settlement", [settlement], [.tokensDetokenize]),
+    ])
 
     @Test func eachRouteAnswersOnlyTheClientWithItsScope() async throws {
-        let (file, registry) = try Self.scopedClients()
-        defer { file.remove() }
-        try await withCardApp(clients: registry) { app in
+        try await withCardApp(clientsFile: Self.scopedClients) { app in
             try await app.fill(2)
             let created = try await app.send(.post, "/v1/cards", json: #"{"customerId": "c-1"}"#, token: Self.issuing.key)
             #expect(created.status == .created)
@@ -151,8 +161,9 @@ struct ClientAccessTests {
     }
 
     @Test func aBadFileIsRefusedAndTheLastGoodSetStays() async throws {
-        let (file, _) = try Self.scopedClients()
+        let file = try ClientsFile()
         defer { file.remove() }
+        try file.write(Self.scopedClients)
         let capture = LogCapture()
         let registry = try ClientRegistry(path: file.path, logger: capture.logger)
         for (text, problem) in [

@@ -15,26 +15,18 @@ struct RateLimitTests {
 
     /// A reader held to a burst of 5 (refilling once a minute, so the test sees the burst alone),
     /// and a resolver whose TOME lookups are held to 1.
-    static func limitedClients() throws -> (ClientsFile, ClientRegistry) {
-        let file = try ClientsFile()
-        try file.write(
-            """
-            {"clients": [
-              {"id": "reader", "keySha256": ["\(reader.hash)"], "scopes": ["cards:read-any"],
-               "limits": {"cards:read-any": {"ratePerSecond": 0.0167, "burst": 5}}},
-              {"id": "resolver", "keySha256": ["\(resolver.hash)"], "scopes": ["tokens:detokenize"],
-               "limits": {"tome-lookups": {"ratePerSecond": 0.0167, "burst": 1}}},
-              {"id": "issuer", "keySha256": ["\(issuer.hash)"], "scopes": ["cards:create", "cards:read-any"]}
-            ]}
-            """
-        )
-        return (file, try ClientRegistry(path: file.path, logger: TestDatabase.quietLogger))
-    }
+    static let limitedClients = """
+        {"clients": [
+          {"id": "reader", "keySha256": ["\(reader.hash)"], "scopes": ["cards:read-any"],
+           "limits": {"cards:read-any": {"ratePerSecond": 0.0167, "burst": 5}}},
+          {"id": "resolver", "keySha256": ["\(resolver.hash)"], "scopes": ["tokens:detokenize"],
+           "limits": {"tome-lookups": {"ratePerSecond": 0.0167, "burst": 1}}},
+          {"id": "issuer", "keySha256": ["\(issuer.hash)"], "scopes": ["cards:create", "cards:read-any"]}
+        ]}
+        """
 
     @Test func aBurstPastTheRateIs429WithRetryAfterAndOnTheRecord() async throws {
-        let (file, registry) = try Self.limitedClients()
-        defer { file.remove() }
-        try await withCardApp(clients: registry) { app in
+        try await withCardApp(clientsFile: Self.limitedClients) { app in
             // Twenty reads at once: the bucket holds five, whatever the interleaving.
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for _ in 0..<20 {
@@ -59,9 +51,7 @@ struct RateLimitTests {
     }
 
     @Test func detokenizeMissesThatGoToTOMEHaveASmallerBudget() async throws {
-        let (file, registry) = try Self.limitedClients()
-        defer { file.remove() }
-        try await withCardApp(clients: registry) { app in
+        try await withCardApp(clientsFile: Self.limitedClients) { app in
             let first = try await app.send(.post, "/v1/detokenize", json: #"{"ns2Token": "ns2_unknown_1"}"#, token: Self.resolver.key)
             #expect(first.status == .notFound)
             let second = try await app.send(.post, "/v1/detokenize", json: #"{"ns2Token": "ns2_unknown_2"}"#, token: Self.resolver.key)
