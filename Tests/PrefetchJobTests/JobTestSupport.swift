@@ -37,6 +37,13 @@ struct JobHarness: Sendable {
     var pooled: Int { get async throws { try await count("SELECT count(*) FROM token_pool") } }
     var runs: Int { get async throws { try await count("SELECT count(*) FROM refill_run") } }
 
+    /// Another refill's lease, held for a minute more: `other-host/pid-1/x`, run `r-other`.
+    func holdLeaseElsewhere() async throws {
+        try await database.query(
+            "INSERT INTO refill_lease (name, holder, run_id, acquired_at, expires_at) VALUES ('refill', 'other-host/pid-1/x', 'r-other', now(), now() + INTERVAL '1 minute')"
+        )
+    }
+
     /// Tokens that appear more than once across the pool and the assignments, in either namespace.
     var duplicateTokens: Int {
         get async throws {

@@ -140,9 +140,7 @@ struct RefillTests {
 
     @Test func aLeaseHeldByAnotherRefillIsReportedAndAnExpiredOneIsTaken() async throws {
         try await withJob(target: 200) { harness in
-            try await harness.database.query(
-                "INSERT INTO refill_lease (name, holder, run_id, acquired_at, expires_at) VALUES ('refill', 'other-host/pid-1/x', 'r-other', now(), now() + INTERVAL '1 minute')"
-            )
+            try await harness.holdLeaseElsewhere()
             let blocked = try await harness.refill()
             #expect(blocked.status == .leaseHeld)
             #expect(blocked.leaseHolder?.holder == "other-host/pid-1/x")

@@ -81,9 +81,7 @@ struct TopUpTests {
 
     @Test func aTopUpBelowTheWatermarkWhileAnotherRefillHoldsTheLeaseSaysSo() async throws {
         try await withJob(target: 400) { harness in
-            try await harness.database.query(
-                "INSERT INTO refill_lease (name, holder, run_id, acquired_at, expires_at) VALUES ('refill', 'other-host/pid-1/x', 'r-other', now(), now() + INTERVAL '1 minute')"
-            )
+            try await harness.holdLeaseElsewhere()
             let answer = try await harness.topUp()
             #expect(answer.status == .leaseHeld)
             #expect(answer.leaseHolder?.holder == "other-host/pid-1/x")

@@ -32,11 +32,20 @@ struct LabelledCard: PooledInsert {
 struct PooledInsertTests {
     static let table = "CREATE TABLE labelled_card (card_id TEXT PRIMARY KEY, label TEXT NOT NULL, ns1_token TEXT NOT NULL, ns2_token TEXT NOT NULL)"
 
+    /// A pool of `pairs` pairs beside the service table the tests write their cards into.
+    static func withLabelledCards(
+        pairs: Int, isolation: TestDatabase.Isolation = .readCommitted, _ body: @Sendable (PoolHarness) async throws -> Void
+    ) async throws {
+        try await withPool(isolation: isolation) { harness in
+            try await harness.database.query(PostgresQuery(unsafeSQL: table))
+            try await harness.fill(pairs)
+            try await body(harness)
+        }
+    }
+
     @Test(arguments: TestDatabase.Isolation.allCases)
     func theRowThePairAndTheAssignmentAreWrittenTogether(isolation: TestDatabase.Isolation) async throws {
-        try await withPool(isolation: isolation) { harness in
-            try await harness.database.query(PostgresQuery(unsafeSQL: Self.table))
-            try await harness.fill(40)
+        try await Self.withLabelledCards(pairs: 40, isolation: isolation) { harness in
             let pool = harness.pool
             // 40 cards at once from 40 pairs: each gets its own, and no pair is left.
             let pairs = try await withThrowingTaskGroup(of: TokenPair?.self) { group in
@@ -81,9 +90,7 @@ struct PooledInsertTests {
     }
 
     @Test func aRowThatCannotBeWrittenLeavesThePairInThePool() async throws {
-        try await withPool { harness in
-            try await harness.database.query(PostgresQuery(unsafeSQL: Self.table))
-            try await harness.fill(2)
+        try await Self.withLabelledCards(pairs: 2) { harness in
             _ = try await harness.pool.insertWithPooledPair(LabelledCard(cardId: "card-1", label: "first"))
             // The same card id again: the row's primary key refuses it, and the claim goes with it.
             let error = await #expect(throws: PSQLError.self) {
@@ -96,9 +103,7 @@ struct PooledInsertTests {
     }
 
     @Test func theSkipConditionClaimsNothing() async throws {
-        try await withPool { harness in
-            try await harness.database.query(PostgresQuery(unsafeSQL: Self.table))
-            try await harness.fill(1)
+        try await Self.withLabelledCards(pairs: 1) { harness async throws in
             #expect(try await harness.pool.insertWithPooledPair(LabelledCard(cardId: "card-1", label: "skip")).isEmpty)
             #expect(try await harness.count("SELECT count(*) FROM token_pool") == 1)
             #expect(try await harness.count("SELECT count(*) FROM token_assignment") == 0)
@@ -107,9 +112,7 @@ struct PooledInsertTests {
 
     @Test(arguments: [Int64.min, Int64.max])
     func aPairOnEitherSideOfTheRandomStartIsFound(claimKey: Int64) async throws {
-        try await withPool { harness in
-            try await harness.database.query(PostgresQuery(unsafeSQL: Self.table))
-            try await harness.fill(1)
+        try await Self.withLabelledCards(pairs: 1) { harness in
             // Below every start key, the wrap-around finds it; above every start key, the upward claim does.
             try await harness.database.query("UPDATE token_pool SET claim_key = \(claimKey)")
             #expect(try await harness.pool.insertWithPooledPair(LabelledCard(cardId: "card-1", label: "x")).count == 1)
@@ -120,9 +123,7 @@ struct PooledInsertTests {
     /// Counted by PostgreSQL itself: `pg_stat_statements` for a login role of this test's own,
     /// so the other tests running at the same time do not add to it.
     @Test func oneStatementPerCardAgainstFourInACallersTransaction() async throws {
-        try await withPool { harness in
-            try await harness.database.query(PostgresQuery(unsafeSQL: Self.table))
-            try await harness.fill(40)
+        try await Self.withLabelledCards(pairs: 40) { harness in
             let login = try await RoundTripLogin.make(harness)
             do {
                 let (oneStatement, inTransaction) = try await login.withPool(harness) { pool, database in
