@@ -63,12 +63,8 @@ struct OperationsRoutes<Context: RequestContext> {
                 throw APIError.unauthorized
             }
         }
-        let database = database
-        let logger = logger
-        let available = await poolLevel.value {
-            try? await withTimeout(.seconds(2)) { try await PoolStatisticsReader(client: database, logger: logger).availableCount() }
-        }
-        if let available {
+        let reader = PoolStatisticsReader(client: database, logger: logger)
+        if let available = await poolLevel.value(read: reader.availableForMetrics) {
             Gauge(label: "tome_pool.available_pairs").record(available)
         }
         var buffer: [UInt8] = []
@@ -82,5 +78,13 @@ struct OperationsRoutes<Context: RequestContext> {
 
     struct Status: ResponseEncodable {
         var status: String
+    }
+}
+
+extension PoolStatisticsReader {
+    /// The pool's available pairs for `/metrics`; nil when the count fails or takes over 2 s, so
+    /// that the scrape answers with the last level instead of waiting on a struggling database.
+    @Sendable func availableForMetrics() async -> Int? {
+        try? await withTimeout(.seconds(2)) { try await availableCount() }
     }
 }
