@@ -30,6 +30,9 @@ public struct DemandSimulator: Sendable {
     public var topUps: Bool
 
     public init(policy: SizingPolicy, topUps: Bool = true) {
+        var policy = policy
+        // Without top-ups nothing restocks between refills: the target must last the whole interval.
+        if !topUps { policy.settings.topUpInterval = policy.settings.refillInterval }
         self.policy = policy
         self.topUps = topUps
     }

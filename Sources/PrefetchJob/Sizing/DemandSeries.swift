@@ -19,8 +19,36 @@ struct DemandSeries {
     let start: Int
     let bucketSeconds: Double
     let method: SizingPolicy.Method
+    /// The weekly reference's weight: over the 4-hour blocks of the last three days that have a
+    /// week before them in the history, each reference's squared error against what happened;
+    /// each weighs by the other's error (inverse-variance weights), so the one that foretold
+    /// those days better counts more. The cover an outage needs is hours long, so blocks of hours
+    /// are compared, not 5-minute noise.
+    private func measuredWeeklyWeight() -> Double {
+        let block = 4 * perHour
+        var weeklyError = 0.0
+        var dailyError = 0.0
+        var blockEnd = end
+        while blockEnd - block >= max(start + perWeek, end - 3 * perDay) {
+            let range = (blockEnd - block)..<blockEnd
+            let actual = actual(range)
+            let weeklyMiss = actual - seasonalSum(range, period: perWeek, periods: 4)
+            let dailyMiss = actual - seasonalSum(range, period: perDay, periods: 6)
+            weeklyError += weeklyMiss * weeklyMiss
+            dailyError += dailyMiss * dailyMiss
+            blockEnd -= block
+        }
+        guard weeklyError + dailyError > 0 else { return 1 }
+        return dailyError / (weeklyError + dailyError)
+    }
+
     /// The recent level against the seasonal reference (1 without a season).
     private(set) var level: Double = 1
+    /// How much the weekly reference weighs against the daily one (1 without a week of history
+    /// to compare): each weighed by how well it foretold the last days. Under four weeks of
+    /// history the weekly reference is one to three noisy weeks, and on demand with a weak weekly
+    /// cycle the last six days foretell the next one better.
+    private(set) var weeklyWeight: Double = 1
 
     init(counts: [Double], bucketSeconds: Double) {
         self.init(count: counts.count, bucketSeconds: bucketSeconds) { counts[$0] }
@@ -54,7 +82,7 @@ struct DemandSeries {
         self.init(prefix: prefix, smoothedPrefix: smoothedPrefix, end: count, bucketSeconds: max(1, bucketSeconds))
     }
 
-    private init(prefix: [Double], smoothedPrefix: [Double], end: Int, bucketSeconds: Double, start: Int? = nil) {
+    private init(prefix: [Double], smoothedPrefix: [Double], end: Int, bucketSeconds: Double, start: Int? = nil, weeklyWeight: Double? = nil) {
         self.prefix = prefix
         self.smoothedPrefix = smoothedPrefix
         self.end = end
@@ -80,13 +108,17 @@ struct DemandSeries {
         } else {
             method = .recentRate
         }
+        if method == .weekly { self.weeklyWeight = weeklyWeight ?? measuredWeeklyWeight() }
         level = measuredLevel()
     }
 
     /// The series as it was when only the first `end` buckets had been seen.
+    /// The weekly weight stays this view's: the margin measures how the forecast as it is made
+    /// now would have done, and weighing the references again for each hour back costs more
+    /// than the forecast itself.
     func truncated(to end: Int) -> DemandSeries {
         let end = max(start, min(end, self.end))
-        return DemandSeries(prefix: prefix, smoothedPrefix: smoothedPrefix, end: end, bucketSeconds: bucketSeconds, start: start)
+        return DemandSeries(prefix: prefix, smoothedPrefix: smoothedPrefix, end: end, bucketSeconds: bucketSeconds, start: start, weeklyWeight: weeklyWeight)
     }
 
     var perHour: Int { max(1, Int(3_600 / bucketSeconds)) }
@@ -146,11 +178,17 @@ struct DemandSeries {
     func safetyMargin(horizon: Int) -> Double {
         let horizon = max(1, horizon)
         var errors: [Double] = []
+        // Under a day of history the forecast is a flat hourly rate, and its errors follow the
+        // time of day (the morning's climb): a percentile of them learnt by noon would be applied
+        // to an afternoon they do not describe. The default holds until the daily forecast.
+        guard method != .recentRate else { return 0.25 }
         for hour in 0..<72 {
             let madeAt = end - horizon - hour * perHour
             guard madeAt > start + perHour else { break }
             let before = truncated(to: madeAt)
-            guard before.method != .coldStart else { continue }
+            // Only forecasts made the way this one is: a first day's hourly-rate errors say
+            // nothing of the daily forecast that follows it.
+            guard before.method == method else { continue }
             let predicted = before.forecast(buckets: horizon, surge: before.surgeFactor())
             guard predicted > 0 else { continue }
             errors.append(max(0, actual(madeAt..<(madeAt + horizon)) / predicted - 1))
@@ -185,7 +223,10 @@ struct DemandSeries {
     /// holds, each smoothed over its neighbours.
     private func referenceSum(_ range: Range<Int>) -> Double {
         switch method {
-        case .weekly: return seasonalSum(range, period: perWeek, periods: 4)
+        case .weekly:
+            let weekly = seasonalSum(range, period: perWeek, periods: 4)
+            guard weeklyWeight < 1 else { return weekly }
+            return weeklyWeight * weekly + (1 - weeklyWeight) * seasonalSum(range, period: perDay, periods: 6)
         case .daily: return seasonalSum(range, period: perDay, periods: 6)
         case .recentRate:
             let window = min(perHour, end - start)

@@ -18,7 +18,8 @@ public struct SizingDecision: Sendable, Equatable, Codable {
     public var method: SizingPolicy.Method
     /// When the decision was made.
     public var decidedAt: Date
-    /// Hours the target covers: until the next refill, a refill's duration, and the outage cover.
+    /// Hours the target covers: until stock can arrive (the next top-up window or refill, whichever
+    /// is sooner), a refill's duration, and the outage cover.
     public var horizonHours: Double
     /// The TOME outage the pool is sized to ride out (`POOL_COVER_HOURS`).
     public var outageCoverHours: Double
@@ -42,10 +43,14 @@ public struct SizingDecision: Sendable, Equatable, Codable {
             return "target \(target): no assignments in the history yet, so POOL_TARGET\(clampText); low below \(lowWatermark)"
         }
         var text = "target \(target): forecast \(forecast) cards over the next \(Self.hours(horizonHours)) "
-        text += "(until the next refill, a refill's duration and \(Self.hours(outageCoverHours)) of TOME outage cover), "
+        text += "(until the top-ups or the next refill can restock, a refill's duration and \(Self.hours(outageCoverHours)) of TOME outage cover), "
         text += "by \(method.sentence)"
-        if surgeFactor > 1.001 { text += ", raised \(Self.percent(surgeFactor - 1)) because demand is running above the forecast" }
-        text += ", plus a \(Self.percent(safetyMargin)) margin for forecast errors on the outage cover\(clampText); low below \(lowWatermark)"
+        if surgeFactor > 1.001 {
+            text += ", raised \(Self.percent(surgeFactor - 1)) because demand is running above the forecast; the outage cover holds the larger of that"
+            text += " and a \(Self.percent(safetyMargin)) margin for forecast errors\(clampText); low below \(lowWatermark)"
+        } else {
+            text += ", plus a \(Self.percent(safetyMargin)) margin for forecast errors on the outage cover\(clampText); low below \(lowWatermark)"
+        }
         return text
     }
 
@@ -68,7 +73,7 @@ public struct SizingDecision: Sendable, Equatable, Codable {
 extension SizingPolicy.Method {
     var sentence: String {
         switch self {
-        case .weekly: "the same hours of the last four weeks, scaled to the last day's level"
+        case .weekly: "the same hours of the last four weeks and six days, each weighed by how well it foretold the last three days, scaled to the last day's level"
         case .daily: "the same hours of the last days, scaled to the last six hours' level (under 8 days of history)"
         case .recentRate: "the last hour's rate (under a day of history)"
         case .coldStart: "POOL_TARGET (no history)"

@@ -6,8 +6,8 @@ public import FoundationEssentials
 public import Foundation
 #endif
 
-/// How many pairs the pool should hold: forecast demand over the horizon (until the next refill,
-/// plus the time a refill takes, plus the TOME outage the pool must ride out) and a safety margin
+/// How many pairs the pool should hold: forecast demand over the horizon (until the top-ups or the
+/// next refill can restock, plus the time a refill takes, plus the TOME outage the pool must ride out) and a safety margin
 /// learnt from the forecast's own recent errors, clamped to what the card domain accepts holding.
 ///
 /// Pure and deterministic: no I/O and no clock of its own. The job feeds it the consumption
@@ -113,19 +113,42 @@ public struct SizingPolicy: Sendable, Equatable {
         settings.topUpInterval + refillDuration + .milliseconds(Int64(settings.coverHours * 3_600_000))
     }
 
+    /// How long the pool must last before stock can arrive: the next refill, or the restock window
+    /// when that comes sooner (the top-ups restock between refills).
+    private func restockTime(untilNextRefill: Duration) -> Duration {
+        min(untilNextRefill, settings.restockWindow)
+    }
+
+    /// The hours the target covers: the restock time, a refill's duration and the outage cover.
+    private func horizonHours(untilNextRefill: Duration) -> Double {
+        seconds(restockTime(untilNextRefill: untilNextRefill) + refillDuration) / 3_600 + settings.coverHours
+    }
+
     private func sized(
         _ forecast: DemandForecast, method: Method, surge: Double, margin: Double, now: Date, untilNextRefill: Duration
     ) -> Decision {
         let from = max(0, now.timeIntervalSince(forecast.madeAt) / 3_600)
-        let horizon = seconds(untilNextRefill + refillDuration) / 3_600 + settings.coverHours
+        let restock = restockTime(untilNextRefill: untilNextRefill)
+        let horizon = horizonHours(untilNextRefill: untilNextRefill)
         let demand = forecast.cards(fromHour: from, toHour: from + horizon, surge: surge)
-        let beforeNextRefill = forecast.cards(fromHour: from, toHour: from + seconds(untilNextRefill) / 3_600, surge: surge)
+        let beforeRestock = forecast.cards(fromHour: from, toHour: from + seconds(restock) / 3_600, surge: surge)
         let cover = forecast.cards(fromHour: from, toHour: from + seconds(coverDuration) / 3_600, surge: surge)
-        // The margin protects what must outlast an outage (the pool at the next refill); the
+        // The margin protects what must outlast an outage (the pool when the restock is due); the
         // demand until then is watched every five minutes by the top-ups.
-        let target = clamp(Int((demand + margin * (demand - beforeNextRefill)).rounded(.up)))
+        // The surge and the margin both answer demand above the forecast: the margin the forecast's
+        // usual misses, the surge the one under way. What must outlast an outage holds the larger
+        // of the two, not both: on noisy demand a passing burst is what the margin is for, and
+        // stacking them held stock for both.
+        let plain = (
+            demand: forecast.cards(fromHour: from, toHour: from + horizon),
+            beforeRestock: forecast.cards(fromHour: from, toHour: from + seconds(restock) / 3_600),
+            cover: forecast.cards(fromHour: from, toHour: from + seconds(coverDuration) / 3_600)
+        )
+        let outlasting = max(demand - beforeRestock, (plain.demand - plain.beforeRestock) * (1 + margin))
+        let target = clamp(Int((beforeRestock + outlasting).rounded(.up)))
+        let low = Int(max(cover, plain.cover * (1 + margin)).rounded(.up))
         return Decision(
-            target: target.value, lowWatermark: min(target.value, Int((cover * (1 + margin)).rounded(.up))), policy: .forecast,
+            target: target.value, lowWatermark: min(target.value, low), policy: .forecast,
             method: method, decidedAt: now, horizonHours: horizon, outageCoverHours: settings.coverHours,
             forecast: Int(demand.rounded()), surgeFactor: surge, safetyMargin: margin, clamp: target.clamp, demandForecast: forecast
         )
@@ -137,7 +160,7 @@ public struct SizingPolicy: Sendable, Equatable {
         let watermark = method == .static ? settings.fixedLowWatermark ?? target.value / 4 : target.value / 4
         return Decision(
             target: target.value, lowWatermark: min(target.value, watermark), policy: settings.mode, method: method, decidedAt: now,
-            horizonHours: seconds(untilNextRefill + refillDuration) / 3_600 + settings.coverHours,
+            horizonHours: horizonHours(untilNextRefill: untilNextRefill),
             outageCoverHours: settings.coverHours, forecast: settings.fixedTarget, surgeFactor: 1, safetyMargin: 0,
             clamp: target.clamp, demandForecast: nil
         )

@@ -30,6 +30,12 @@ public struct SizingSettings: Sendable, Equatable {
 
     public init() {}
 
+    /// The demand the target holds beyond the low watermark's cover: three top-up intervals, so a
+    /// top-up that fails or finds the lease held leaves the next one time to restock. The target
+    /// does not hold the whole hour to the next refill: the top-ups restock every few minutes, and
+    /// an hour of demand held on top of the outage cover is stock nobody needs yet.
+    public var restockWindow: Duration { topUpInterval * 3 }
+
     /// The history window the forecast reads.
     public var historyWindow: Duration { .seconds(historyDays * 86_400) }
 
