@@ -72,7 +72,7 @@ public struct JobFailure: Error, Sendable, CustomStringConvertible {
     static func tome(_ description: String) -> JobFailure { JobFailure(kind: .tome, description: description) }
 
     /// The kind of failure `error` is, with its description.
-    init(_ error: any Error) {
+    public init(_ error: any Error) {
         switch error {
         case let error as JobFailure: self = error
         case let error as DatabaseError: self.init(kind: error.isLoginRefused ? .databaseLogin : .database, description: "\(error)")

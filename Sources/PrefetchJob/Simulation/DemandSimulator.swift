@@ -37,12 +37,13 @@ public struct DemandSimulator: Sendable {
         self.topUps = topUps
     }
 
-    /// Simulates `trace` scaled so that its busiest clock hour is `peakHour` cards.
-    public func run(_ trace: DemandTrace, peakHour: Int, outages: [Outage] = []) throws(SimulationError) -> SimulationReport {
+    /// Simulates `trace` scaled so that its busiest clock hour is `peakHour` cards; nil takes
+    /// its values as cards, as recorded (`RefillJob.recordedDemand`).
+    public func run(_ trace: DemandTrace, peakHour: Int?, outages: [Outage] = []) throws(SimulationError) -> SimulationReport {
         let (origin, relative) = trace.perMinute()
         let busiest = Self.busiestClockHour(relative, origin: origin)
         guard busiest > 0 else { throw SimulationError("the trace has no demand: every value is 0") }
-        let scale = Double(peakHour) / busiest
+        let scale = peakHour.map { Double($0) / busiest } ?? 1
         var simulation = Simulation(policy: policy, topUps: topUps, origin: origin, demand: relative.map { $0 * scale })
         for outage in outages {
             let start = Int(outage.start.timeIntervalSince1970)
@@ -53,7 +54,7 @@ public struct DemandSimulator: Sendable {
             simulation.markOutage(fromSecond: start, hours: outage.hours)
         }
         var report = simulation.run()
-        report.peakHour = peakHour
+        report.peakHour = peakHour ?? Int(busiest.rounded())
         report.outages = outages
         report.traceStart = Date(timeIntervalSince1970: Double(trace.start))
         report.traceEnd = Date(timeIntervalSince1970: Double(trace.end))
