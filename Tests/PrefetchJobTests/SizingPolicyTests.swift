@@ -54,21 +54,55 @@ struct SizingPolicyTests {
         let (history, now) = Self.history(days: 0.5) { _ in 100 }
         let decision = policy.decide(history: history, now: now, untilNextRefill: .seconds(3_600))
         #expect(decision.method == .recentRate)
-        // 1,200 cards an hour over 1 h + 5 min + 4 h. A steady rate is forecast without error,
-        // so the learnt margin is its floor, 5 %.
-        #expect(decision.forecast == 6_100)
-        #expect(decision.safetyMargin == 0.05)
-        // The margin covers what must outlast an outage: all but the hour until the next refill.
-        #expect(decision.target == Int((6_100 + 0.05 * 4_900).rounded(.up)))
+        // 1,200 cards an hour over 15 min (the top-ups restock before the next refill) + 5 min + 4 h.
+        #expect(decision.forecast == 5_200)
+        // A flat rate's errors follow the time of day, so under a day the margin is not learnt: a quarter.
+        #expect(decision.safetyMargin == 0.25)
+        // The margin covers what must outlast an outage: all but the 15 minutes until the restock.
+        #expect(decision.target == Int((300 + 1.25 * 4_900).rounded(.up)))
         // The watermark covers the outage, a refill and the wait for the next top-up: 4 h 10 min.
-        #expect(decision.lowWatermark == Int((1_200.0 * (4 + 10.0 / 60) * 1.05).rounded(.up)))
+        #expect(decision.lowWatermark == Int((1_200.0 * (4 + 10.0 / 60) * 1.25).rounded(.up)))
     }
 
-    @Test func withUnderSixHoursToLearnFromTheMarginIsAQuarter() {
-        let (history, now) = Self.history(days: 3.0 / 24) { _ in 100 }
+    @Test func withUnderSixForecastsToLearnFromTheMarginIsAQuarter() {
+        // Just past a day and an hour: the daily forecast, with none of its own to learn from yet.
+        let (history, now) = Self.history(days: 1 + 2.0 / 24) { _ in 100 }
         let decision = policy.decide(history: history, now: now, untilNextRefill: .seconds(3_600))
+        #expect(decision.method == .daily)
         #expect(decision.safetyMargin == 0.25)
-        #expect(decision.target == Int((6_100 + 0.25 * 4_900).rounded(.up)))
+        #expect(decision.target == Int((300 + 1.25 * 4_900).rounded(.up)))
+    }
+
+    @Test func aSteadyDailyForecastLearnsTheFloorMargin() {
+        let (history, now) = Self.history(days: 3) { _ in 100 }
+        let decision = policy.decide(history: history, now: now, untilNextRefill: .seconds(3_600))
+        #expect(decision.method == .daily)
+        // A steady rate is forecast without error, so the learnt margin is its floor, 5 %.
+        #expect(decision.safetyMargin == 0.05)
+        #expect(decision.target == Int((300 + 1.05 * 4_900).rounded(.up)))
+    }
+
+    @Test func theOutageCoverHoldsTheLargerOfTheSurgeAndTheMarginNotBoth() throws {
+        let (history, now) = Self.history(days: 14 + 10.0 / 24) { Self.daily($0, peak: 200) }
+        let decided = policy.decide(history: history, now: now, untilNextRefill: .seconds(3_600))
+        let forecast = try #require(decided.demandForecast)
+        let later = now.addingTimeInterval(1_200)
+        func update(margin: Double, running: Double) -> SizingDecision {
+            var earlier = decided
+            earlier.safetyMargin = margin
+            let since = forecast.cards(fromHour: 0, toHour: 1.0 / 3) * running
+            let quarter = forecast.cards(fromHour: 1.0 / 12, toHour: 1.0 / 3) * running
+            return policy.update(earlier, demandSince: Int(since), demandLastQuarterHour: Int(quarter), now: later, untilNextRefill: .seconds(2_400))
+        }
+        // Demand 20 % above the forecast, where the forecast's usual misses are 50 %: the margin
+        // already holds more than the surge asks for, so the target is the margin's alone.
+        let noisy = update(margin: 0.5, running: 1.2)
+        #expect(noisy.surgeFactor > 1.1)
+        #expect(abs(noisy.target - update(margin: 0.5, running: 1).target) <= 1)
+        // The same surge where the forecast seldom misses: the surge decides, and raises the target.
+        let steady = update(margin: 0.05, running: 1.2)
+        #expect(Double(steady.target) > Double(update(margin: 0.05, running: 1).target) * 1.05)
+        #expect(steady.explanation.contains("the larger of that and a 5 % margin"))
     }
 
     @Test func aWeeklyHistoryFollowsTheDailyCycleAndCoversWhatFollows() {
@@ -139,7 +173,7 @@ struct SizingPolicyTests {
         let quarter = Self.demandAhead(from: history.counts.count + 1, hours: 0.25, rate: rate)
         let calm = policy.update(decision, demandSince: Int(expected), demandLastQuarterHour: Int(quarter), now: later, untilNextRefill: .seconds(2_400))
         #expect(calm.surgeFactor < 1.1)
-        #expect(calm.target <= decision.target)
+        #expect(abs(calm.target - decision.target) < decision.target / 10)
         // The same twenty minutes at three times that: the factor follows at once.
         let surged = policy.update(
             decision, demandSince: Int(expected * 3), demandLastQuarterHour: Int(quarter * 3), now: later, untilNextRefill: .seconds(2_400)

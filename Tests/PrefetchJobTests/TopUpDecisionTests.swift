@@ -71,11 +71,15 @@ struct TopUpDecisionTests {
         let counts = [Int](repeating: 50, count: 14 * 288)
         let now = Self.start.addingTimeInterval(14 * 86_400)
         let history = ConsumptionHistory(bucket: .seconds(300), start: Self.start, counts: counts)
-        let observed = Self.observation(nil, now: now, available: 0)
+        var observed = Self.observation(nil, now: now, available: 0)
         let topUp = policy.topUp(observed, history: history)
-        // Half an hour to the next refill instead of a whole one: a shorter horizon.
         let refill = policy.scheduledRefill(history: history, now: now)
-        #expect(topUp.sizing.horizonHours == refill.horizonHours - 0.5)
+        // Half an hour to the next refill: the top-ups restock sooner, so the same horizon as the refill's.
+        #expect(topUp.sizing.horizonHours == refill.horizonHours)
         #expect(topUp.refill)
+        // Five minutes to the next refill, sooner than the restock window: ten minutes less to hold.
+        observed.sinceScheduledRefill = 3_300
+        let late = policy.topUp(observed, history: history)
+        #expect(abs(late.sizing.horizonHours - (refill.horizonHours - 10.0 / 60)) < 1e-9)
     }
 }
