@@ -7,14 +7,7 @@ import Testing
 @Suite("Cover comparison")
 struct CoverComparisonTests {
     /// Three days of 5-minute buckets from 2026-01-05 00:00 UTC, busy by day, quiet at night: cards as recorded.
-    static let threeDays = DemandTrace(start: 1_767_571_200, step: 300, values: (0..<(3 * 288)).map(cards(inBucket:)))
-
-    /// 2 cards a bucket at night, up to 22 at 15:00 UTC.
-    static func cards(inBucket bucket: Int) -> Double {
-        let hour = Double(bucket % 288) / 12
-        let daylight: Double = max(0, sin(Double.pi * (hour - 6) / 18))
-        return (2 + 20 * daylight).rounded()
-    }
+    static let threeDays = DemandTrace(start: 1_767_571_200, step: 300, values: (0..<(3 * 288)).map(DailyDemand.cards(inBucket:)))
 
     /// The deployed defaults but a first fill of 200 (`POOL_TARGET`): the default 10,000 would
     /// outlast three days of this demand whatever the cover, and hide what the cover changes.

@@ -7,25 +7,6 @@ import Testing
 /// then replayed at several outage covers.
 @Suite("Recorded demand")
 struct RecordedDemandTests {
-    /// Cards in 5-minute bucket `bucket` (since 1970): busy by day, quiet at night.
-    static func cards(inBucket bucket: Int) -> Int {
-        Int((2 + 20 * max(0, sin(Double.pi * (Double(bucket % 288) / 12 - 6) / 18))).rounded())
-    }
-
-    /// Three days of assignments, pool and TOME alike, in the buckets `first...last`.
-    static func recordThreeDays(_ database: PostgresClient, first: Int, last: Int) async throws {
-        try await database.query(
-            """
-            INSERT INTO token_assignment (ns2_token, ns1_token, card_id, source, assigned_at)
-            SELECT 'r2-' || b || '-' || i, 'r1-' || b || '-' || i, 'rc-' || b || '-' || i, CASE WHEN i % 9 = 0 THEN 'tome' ELSE 'pool' END,
-                   to_timestamp(b * 300 + i * 300.0 / (n + 1))
-            FROM (SELECT b, round(2 + 20 * greatest(0, sin(pi() * ((b % 288) / 12.0 - 6) / 18)))::INT AS n
-                  FROM generate_series(\(first)::BIGINT, \(last)::BIGINT) AS b) AS buckets,
-                 generate_series(1, n) AS i
-            """
-        )
-    }
-
     @Test func theRecordedBucketsAreReadWithoutTheEmptyOnesBeforeTheFirstCard() async throws {
         // A first fill of 200, not one that outlasts the three days whatever the cover.
         try await withJob(target: 200, tune: { $0.sizing.historyDays = 7; $0.sizing.mode = .forecast }) { harness in
@@ -33,12 +14,12 @@ struct RecordedDemandTests {
             // Three days of the seven-day window, ending an hour ago.
             let last = Int(now.timeIntervalSince1970) / 300 - 12
             let first = last - 3 * 288 + 1
-            try await Self.recordThreeDays(harness.database, first: first, last: last)
+            try await DailyDemand.record(harness.database, buckets: first...last, prefix: "r", tomeEvery: 9)
             let trace = try await harness.job.recordedDemand(now: now)
             #expect(trace.step == 300)
             #expect(trace.start == first * 300)
             // The recorded buckets, then the last hour's empty ones up to the bucket that holds now.
-            let expected = (first...last).map { Double(Self.cards(inBucket: $0)) } + Array(repeating: 0, count: 12)
+            let expected = (first...last).map(DailyDemand.cards(inBucket:)) + Array(repeating: 0, count: 12)
             #expect(trace.values == expected)
 
             // Four hours from noon UTC, a busy time, a day and a half or more into the history.

@@ -106,17 +106,8 @@ struct TopUpTests {
     static func insertTwoWeeksOfDemand(_ database: PostgresClient, now: Date) async throws -> (Int) -> Double {
         let last = Int(now.timeIntervalSince1970) / 300 - 1
         let first = last - 14 * 288 + 1
-        try await database.query(
-            """
-            INSERT INTO token_assignment (ns2_token, ns1_token, card_id, source, assigned_at)
-            SELECT 'h2-' || b || '-' || i, 'h1-' || b || '-' || i, 'hc-' || b || '-' || i, CASE WHEN i % 50 = 0 THEN 'tome' ELSE 'pool' END,
-                   to_timestamp(b * 300 + i * 300.0 / (n + 1))
-            FROM (SELECT b, round(2 + 20 * greatest(0, sin(pi() * ((b % 288) / 12.0 - 6) / 18)))::INT AS n
-                  FROM generate_series(\(first)::BIGINT, \(last)::BIGINT) AS b) AS buckets,
-                 generate_series(1, n) AS i
-            """
-        )
-        return { bucket in (2 + 20 * max(0, sin(Double.pi * (Double(bucket % 288) / 12 - 6) / 18))).rounded() }
+        try await DailyDemand.record(database, buckets: first...last, prefix: "h", tomeEvery: 50)
+        return DailyDemand.cards(inBucket:)
     }
 
     @Test func afterTwoWeeksOfHistoryTheTargetCoversWhatFollowsWithoutHoardingIt() async throws {
