@@ -20,26 +20,38 @@ struct DemandSeries {
     let bucketSeconds: Double
     let method: SizingPolicy.Method
     /// The weekly reference's weight: over the 4-hour blocks of the last three days that have a
-    /// week before them in the history, each reference's squared error against what happened;
-    /// each weighs by the other's error (inverse-variance weights), so the one that foretold
-    /// those days better counts more. The cover an outage needs is hours long, so blocks of hours
-    /// are compared, not 5-minute noise.
+    /// week before them in the history, each reference's median squared error against what
+    /// happened; each weighs by the other's error (inverse-variance weights), so the one that
+    /// foretold those days better counts more. The cover an outage needs is hours long, so blocks
+    /// of hours are compared, not 5-minute noise. The median, not the sum: a surge that both
+    /// references missed says nothing of which one foretells better, and in a sum of squares its
+    /// few blocks outweigh a weekend that only the weekly reference saw coming.
     private func measuredWeeklyWeight() -> Double {
         let block = 4 * perHour
-        var weeklyError = 0.0
-        var dailyError = 0.0
+        var weeklyErrors: [Double] = []
+        var dailyErrors: [Double] = []
         var blockEnd = end
         while blockEnd - block >= max(start + perWeek, end - 3 * perDay) {
             let range = (blockEnd - block)..<blockEnd
             let actual = actual(range)
             let weeklyMiss = actual - seasonalSum(range, period: perWeek, periods: 4)
             let dailyMiss = actual - seasonalSum(range, period: perDay, periods: 6)
-            weeklyError += weeklyMiss * weeklyMiss
-            dailyError += dailyMiss * dailyMiss
+            weeklyErrors.append(weeklyMiss * weeklyMiss)
+            dailyErrors.append(dailyMiss * dailyMiss)
             blockEnd -= block
         }
+        let weeklyError = Self.median(weeklyErrors)
+        let dailyError = Self.median(dailyErrors)
         guard weeklyError + dailyError > 0 else { return 1 }
         return dailyError / (weeklyError + dailyError)
+    }
+
+    /// The middle of `values` (0 when empty).
+    private static func median(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 
     /// The recent level against the seasonal reference (1 without a season).
@@ -101,7 +113,9 @@ struct DemandSeries {
         let perDay = max(1, Int(86_400 / bucketSeconds))
         if prefix[end] <= 0 {
             method = .coldStart
-        } else if end - self.start >= perDay * 8 {
+        } else if end - self.start >= perDay * 7 + perHour {
+            // A week and an hour: every hour ahead has its hour a week back, and the first
+            // Monday morning is foreseen from the last one, not from a mean of the weekend.
             method = .weekly
         } else if end - self.start >= perDay + perHour {
             method = .daily
@@ -219,8 +233,8 @@ struct DemandSeries {
     }
 
     /// The seasonal reference summed over `range` (past or future buckets): for each bucket, the
-    /// mean of the same bucket in up to four earlier weeks (or six earlier days) that the history
-    /// holds, each smoothed over its neighbours.
+    /// median of the same bucket in up to four earlier weeks (or the mean of six earlier days)
+    /// that the history holds, each smoothed over its neighbours.
     private func referenceSum(_ range: Range<Int>) -> Double {
         switch method {
         case .weekly:
@@ -246,26 +260,39 @@ struct DemandSeries {
         cuts.sort()
         var total = 0.0
         for (low, high) in zip(cuts, cuts.dropFirst()) where high > low {
-            var sum = 0.0
-            var found = 0
-            for k in 1...periods where low - k * period >= start && low - k * period < end {
-                sum += smoothedPrefix[high - k * period] - smoothedPrefix[low - k * period]
-                found += 1
+            total += centre(period: period, periods: periods, at: low) { past in
+                smoothedPrefix[past + (high - low)] - smoothedPrefix[past]
             }
-            if found > 0 { total += sum / Double(found) }
         }
         return total
     }
 
-    /// The reference of one bucket: the mean of its smoothed earlier periods that the history holds.
+    /// The reference of one bucket: the centre of its smoothed earlier periods that the history holds.
     private func seasonal(at index: Int, period: Int, periods: Int) -> Double {
+        centre(period: period, periods: periods, at: index) { past in smoothedPrefix[past + 1] - smoothedPrefix[past] }
+    }
+
+    /// The earlier periods' `value` (read at the index `index` falls on `k` periods back, for
+    /// those the history holds) brought to one figure. Weeks drop their highest and lowest once
+    /// there are three or more (with at most four weeks, that is their median): a holiday in one
+    /// of the reference weeks would otherwise lower the same day for four weeks after it (a week
+    /// at 40 % among four: 15 % short, more than a steady trace's margin holds). Days take their
+    /// mean: six earlier days are weekdays and a weekend, and their median would be a weekday's
+    /// level on a Sunday.
+    private func centre(period: Int, periods: Int, at index: Int, value: (Int) -> Double) -> Double {
         var sum = 0.0
+        var lowest = Double.infinity
+        var highest = -Double.infinity
         var found = 0
         for k in 1...periods where index - k * period >= start && index - k * period < end {
-            let past = index - k * period
-            sum += smoothedPrefix[past + 1] - smoothedPrefix[past]
+            let past = value(index - k * period)
+            sum += past
+            lowest = min(lowest, past)
+            highest = max(highest, past)
             found += 1
         }
-        return found == 0 ? 0 : sum / Double(found)
+        guard found > 0 else { return 0 }
+        guard period == perWeek, found >= 3 else { return sum / Double(found) }
+        return (sum - lowest - highest) / Double(found - 2)
     }
 }

@@ -73,8 +73,8 @@ public struct SizingDecision: Sendable, Equatable, Codable {
 extension SizingPolicy.Method {
     var sentence: String {
         switch self {
-        case .weekly: "the same hours of the last four weeks and six days, each weighed by how well it foretold the last three days, scaled to the last day's level"
-        case .daily: "the same hours of the last days, scaled to the last six hours' level (under 8 days of history)"
+        case .weekly: "the same hours of the last four weeks (their median, so one odd week does not count) and six days, each weighed by how well it foretold the last three days, scaled to the last day's level"
+        case .daily: "the same hours of the last days, scaled to the last six hours' level (under a week and an hour of history)"
         case .recentRate: "the last hour's rate (under a day of history)"
         case .coldStart: "POOL_TARGET (no history)"
         case .static: "POOL_TARGET (static)"

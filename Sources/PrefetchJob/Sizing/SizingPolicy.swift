@@ -23,7 +23,7 @@ public struct SizingPolicy: Sendable, Equatable {
     public enum Method: String, Sendable, Codable {
         /// The same time in the last weeks, scaled to the last day's level: daily and weekly cycles and growth.
         case weekly
-        /// The same time yesterday, scaled to the last hours' level: a daily cycle, under 8 days of history.
+        /// The same time yesterday, scaled to the last hours' level: a daily cycle, under a week and an hour of history.
         case daily
         /// The last hour's rate, under a day of history.
         case recentRate = "recent_rate"
