@@ -128,29 +128,31 @@ public struct SizingPolicy: Sendable, Equatable {
         _ forecast: DemandForecast, method: Method, surge: Double, margin: Double, now: Date, untilNextRefill: Duration
     ) -> Decision {
         let from = max(0, now.timeIntervalSince(forecast.madeAt) / 3_600)
-        let restock = restockTime(untilNextRefill: untilNextRefill)
         let horizon = horizonHours(untilNextRefill: untilNextRefill)
-        let demand = forecast.cards(fromHour: from, toHour: from + horizon, surge: surge)
-        let beforeRestock = forecast.cards(fromHour: from, toHour: from + seconds(restock) / 3_600, surge: surge)
-        let cover = forecast.cards(fromHour: from, toHour: from + seconds(coverDuration) / 3_600, surge: surge)
+        let restock = seconds(restockTime(untilNextRefill: untilNextRefill)) / 3_600
+        // The forecast over the horizon, before the restock, and over the low watermark's cover.
+        func windows(surge: Double) -> (demand: Double, beforeRestock: Double, cover: Double) {
+            (
+                forecast.cards(fromHour: from, toHour: from + horizon, surge: surge),
+                forecast.cards(fromHour: from, toHour: from + restock, surge: surge),
+                forecast.cards(fromHour: from, toHour: from + seconds(coverDuration) / 3_600, surge: surge)
+            )
+        }
+        let plain = windows(surge: 1)
+        let surged = surge > 1 ? windows(surge: surge) : plain
         // The margin protects what must outlast an outage (the pool when the restock is due); the
         // demand until then is watched every five minutes by the top-ups.
         // The surge and the margin both answer demand above the forecast: the margin the forecast's
         // usual misses, the surge the one under way. What must outlast an outage holds the larger
         // of the two, not both: on noisy demand a passing burst is what the margin is for, and
         // stacking them held stock for both.
-        let plain = (
-            demand: forecast.cards(fromHour: from, toHour: from + horizon),
-            beforeRestock: forecast.cards(fromHour: from, toHour: from + seconds(restock) / 3_600),
-            cover: forecast.cards(fromHour: from, toHour: from + seconds(coverDuration) / 3_600)
-        )
-        let outlasting = max(demand - beforeRestock, (plain.demand - plain.beforeRestock) * (1 + margin))
-        let target = clamp(Int((beforeRestock + outlasting).rounded(.up)))
-        let low = Int(max(cover, plain.cover * (1 + margin)).rounded(.up))
+        let outlasting = max(surged.demand - surged.beforeRestock, (plain.demand - plain.beforeRestock) * (1 + margin))
+        let target = clamp(Int((surged.beforeRestock + outlasting).rounded(.up)))
+        let low = Int(max(surged.cover, plain.cover * (1 + margin)).rounded(.up))
         return Decision(
             target: target.value, lowWatermark: min(target.value, low), policy: .forecast,
             method: method, decidedAt: now, horizonHours: horizon, outageCoverHours: settings.coverHours,
-            forecast: Int(demand.rounded()), surgeFactor: surge, safetyMargin: margin, clamp: target.clamp, demandForecast: forecast
+            forecast: Int(surged.demand.rounded()), surgeFactor: surge, safetyMargin: margin, clamp: target.clamp, demandForecast: forecast
         )
     }
 
