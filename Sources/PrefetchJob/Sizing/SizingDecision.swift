@@ -47,11 +47,11 @@ public struct SizingDecision: Sendable, Equatable, Codable {
         text += "by \(method.sentence)"
         if surgeFactor > 1.001 {
             text += ", raised \(Self.percent(surgeFactor - 1)) because demand is running above the forecast; the outage cover holds the larger of that"
-            text += " and a \(Self.percent(safetyMargin)) margin for forecast errors\(clampText); low below \(lowWatermark)"
+            text += " and a \(Self.percent(safetyMargin)) margin for forecast errors"
         } else {
-            text += ", plus a \(Self.percent(safetyMargin)) margin for forecast errors on the outage cover\(clampText); low below \(lowWatermark)"
+            text += ", plus a \(Self.percent(safetyMargin)) margin for forecast errors on the outage cover"
         }
-        return text
+        return text + "\(clampText); low below \(lowWatermark)"
     }
 
     private var clampText: String {
