@@ -19,41 +19,6 @@ struct DemandSeries {
     let start: Int
     let bucketSeconds: Double
     let method: SizingPolicy.Method
-    /// The weekly reference's weight: over the 4-hour blocks of the last three days that have a
-    /// week before them in the history, each reference's median squared error against what
-    /// happened; each weighs by the other's error (inverse-variance weights), so the one that
-    /// foretold those days better counts more. The cover an outage needs is hours long, so blocks
-    /// of hours are compared, not 5-minute noise. The median, not the sum: a surge that both
-    /// references missed says nothing of which one foretells better, and in a sum of squares its
-    /// few blocks outweigh a weekend that only the weekly reference saw coming.
-    private func measuredWeeklyWeight() -> Double {
-        let block = 4 * perHour
-        var weeklyErrors: [Double] = []
-        var dailyErrors: [Double] = []
-        var blockEnd = end
-        while blockEnd - block >= max(start + perWeek, end - 3 * perDay) {
-            let range = (blockEnd - block)..<blockEnd
-            let actual = actual(range)
-            let weeklyMiss = actual - seasonalSum(range, period: perWeek, periods: 4)
-            let dailyMiss = actual - seasonalSum(range, period: perDay, periods: 6)
-            weeklyErrors.append(weeklyMiss * weeklyMiss)
-            dailyErrors.append(dailyMiss * dailyMiss)
-            blockEnd -= block
-        }
-        let weeklyError = Self.median(weeklyErrors)
-        let dailyError = Self.median(dailyErrors)
-        guard weeklyError + dailyError > 0 else { return 1 }
-        return dailyError / (weeklyError + dailyError)
-    }
-
-    /// The middle of `values` (0 when empty).
-    private static func median(_ values: [Double]) -> Double {
-        guard !values.isEmpty else { return 0 }
-        let sorted = values.sorted()
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-    }
-
     /// The recent level against the seasonal reference (1 without a season).
     private(set) var level: Double = 1
     /// How much the weekly reference weighs against the daily one (1 without a week of history
@@ -211,6 +176,41 @@ struct DemandSeries {
         let sorted = errors.sorted()
         let index = min(sorted.count - 1, Int((Double(sorted.count) * 0.9).rounded(.down)))
         return min(1, max(0.05, sorted[index]))
+    }
+
+    /// The weekly reference's weight: over the 4-hour blocks of the last three days that have a
+    /// week before them in the history, each reference's median squared error against what
+    /// happened; each weighs by the other's error (inverse-variance weights), so the one that
+    /// foretold those days better counts more. The cover an outage needs is hours long, so blocks
+    /// of hours are compared, not 5-minute noise. The median, not the sum: a surge that both
+    /// references missed says nothing of which one foretells better, and in a sum of squares its
+    /// few blocks outweigh a weekend that only the weekly reference saw coming.
+    private func measuredWeeklyWeight() -> Double {
+        let block = 4 * perHour
+        var weeklyErrors: [Double] = []
+        var dailyErrors: [Double] = []
+        var blockEnd = end
+        while blockEnd - block >= max(start + perWeek, end - 3 * perDay) {
+            let range = (blockEnd - block)..<blockEnd
+            let actual = actual(range)
+            let weeklyMiss = actual - seasonalSum(range, period: perWeek, periods: 4)
+            let dailyMiss = actual - seasonalSum(range, period: perDay, periods: 6)
+            weeklyErrors.append(weeklyMiss * weeklyMiss)
+            dailyErrors.append(dailyMiss * dailyMiss)
+            blockEnd -= block
+        }
+        let weeklyError = Self.median(weeklyErrors)
+        let dailyError = Self.median(dailyErrors)
+        guard weeklyError + dailyError > 0 else { return 1 }
+        return dailyError / (weeklyError + dailyError)
+    }
+
+    /// The middle of `values` (0 when empty).
+    private static func median(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 
     /// The recent level against the seasonal reference: growth, or a quiet holiday, over the last
